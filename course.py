@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""The course's two commands, for any machine with Python 3.10+ (Linux, macOS, Windows).
+
+    python3 course.py lab     # make the environment if needed, open the course in JupyterLab
+    python3 course.py test    # make the environment if needed, run every test
+
+Both create a virtual environment in ``.venv/`` on first use and install the course into it
+(``pip install -e .``). A later run reinstalls only when ``pyproject.toml`` changed.
+Only the standard library is used here, so this file runs before anything is installed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".course-installed"
+MIN_PYTHON = (3, 10)
+
+
+class SetupError(RuntimeError):
+    """A setup step failed; the message says what to do."""
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def wanted_stamp() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    result = subprocess.run([str(c) for c in cmd], **kwargs)
+    if result.returncode != 0:
+        raise SetupError(f"command failed with exit code {result.returncode}: {' '.join(map(str, cmd))}")
+
+
+def ensure_environment() -> Path:
+    """Create .venv and install the course into it, unless that is already up to date."""
+    if sys.version_info < MIN_PYTHON:
+        raise SetupError(
+            f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]}+ is needed, this is {sys.version.split()[0]}. "
+            "Install a newer Python from python.org and run this command with it."
+        )
+    python = venv_python()
+    if not python.exists():
+        print(f"Creating the course environment in {VENV} ...", flush=True)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        except Exception as exc:  # ensurepip missing on some Linux distributions
+            raise SetupError(
+                f"could not create a virtual environment ({exc}). On Debian/Ubuntu run "
+                "'sudo apt-get install python3-venv', then try again."
+            ) from exc
+    if not STAMP.exists() or STAMP.read_text().strip() != wanted_stamp():
+        print("Installing the course and its packages (first run takes a few minutes) ...", flush=True)
+        run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+        run([python, "-m", "pip", "install", "--quiet", "-e", str(ROOT)])
+        STAMP.write_text(wanted_stamp())
+    return python
+
+
+def ensure_browser() -> None:
+    """The browser test drives the system's Chromium; install it on CI (Debian, as root)."""
+    if os.environ.get("COURSE_CHROMIUM") or any(shutil.which(n) for n in ("chromium", "chromium-browser")):
+        return
+    can_apt = os.name == "posix" and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if can_apt:
+        print("Installing Chromium for the browser test (apt-get) ...", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-noto-cjk"],
+            env=env, stdout=subprocess.DEVNULL)
+    else:
+        print(
+            "Note: Chromium was not found, so the browser test (tests/browser) cannot run.\n"
+            "  Debian/Ubuntu: sudo apt-get install chromium    macOS: brew install --cask chromium\n"
+            "  or point COURSE_CHROMIUM at any Chromium/Chrome executable.",
+            flush=True,
+        )
+
+
+def cmd_lab(extra: list[str]) -> int:
+    python = ensure_environment()
+    print("Opening the course in JupyterLab (stop it with Ctrl+C) ...", flush=True)
+    args = [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra]
+    try:
+        return subprocess.call(args, cwd=ROOT)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_test(extra: list[str]) -> int:
+    python = ensure_environment()
+    ensure_browser()
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=env)
+    return code
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        print("Unknown or missing command. Use one of: " + ", ".join(COMMANDS))
+        return 2
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except SetupError as exc:
+        print(f"course.py: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

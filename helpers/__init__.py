@@ -1,0 +1,73 @@
+"""Helpers for the course 并发编程（一）: run real multiprocessing programs from a notebook,
+watch every process, draw timing charts, and simulate what an OS does tick by tick.
+
+    import helpers
+    result = helpers.run_script("demo.py", start_method="spawn", timeout=10)
+    helpers.plot_timeline(result)
+
+In a notebook, ``import helpers`` also registers the cell magics ``%%program`` and
+``%%run_program`` (see ``helpers.magics``).
+
+The public names below are imported lazily: worker processes import a little of this package
+at start-up (``helpers/_boot/sitecustomize.py``) and must not pay for matplotlib or IPython.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+_EXPORTS = {
+    # launcher
+    "run_script": "helpers.launcher",
+    "run_code": "helpers.launcher",
+    "RunResult": "helpers.launcher",
+    "OutputLine": "helpers.launcher",
+    "ProgramError": "helpers.launcher",
+    # trace and charts
+    "Trace": "helpers.trace",
+    "Event": "helpers.trace",
+    "EventKind": "helpers.trace",
+    "plot_timeline": "helpers.charts",
+    "compare_runs": "helpers.charts",
+    # friendly explanations
+    "explain": "helpers.explain",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext helpers``: register the course's cell magics."""
+    from helpers.magics import register
+
+    register(ipython)
+
+
+def _register_magics_if_in_ipython() -> None:
+    ipython_mod = sys.modules.get("IPython")
+    if ipython_mod is None:
+        return
+    shell = ipython_mod.get_ipython()
+    if shell is None:
+        return
+    try:
+        load_ipython_extension(shell)
+    except ImportError:  # magics not available yet: the rest of helpers still works
+        pass
+
+
+_register_magics_if_in_ipython()
