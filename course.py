@@ -4,6 +4,8 @@
     python3 course.py lab     # make the environment if needed, open the course in JupyterLab
     python3 course.py test    # make the environment if needed, run every test
 
+Instructors also have ``python3 course.py release [chNN ...]`` (regenerate release/ from source/).
+
 Both create a virtual environment in ``.venv/`` on first use and install the course into it
 (``pip install -e .``). A later run reinstalls only when ``pyproject.toml`` changed.
 Only the standard library is used here, so this file runs before anything is installed.
@@ -32,6 +34,14 @@ def venv_python() -> Path:
     if os.name == "nt":
         return VENV / "Scripts" / "python.exe"
     return VENV / "bin" / "python"
+
+
+def venv_env(**extra: str) -> dict[str, str]:
+    """The environment for tools run from the venv (nbgrader calls `alembic` by name)."""
+    env = dict(os.environ, **extra)
+    env["PATH"] = str(venv_python().parent) + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = str(VENV)
+    return env
 
 
 def wanted_stamp() -> str:
@@ -97,7 +107,7 @@ def cmd_lab(extra: list[str]) -> int:
     print("Opening the course in JupyterLab (stop it with Ctrl+C) ...", flush=True)
     args = [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra]
     try:
-        return subprocess.call(args, cwd=ROOT)
+        return subprocess.call(args, cwd=ROOT, env=venv_env())
     except KeyboardInterrupt:
         return 0
 
@@ -105,12 +115,23 @@ def cmd_lab(extra: list[str]) -> int:
 def cmd_test(extra: list[str]) -> int:
     python = ensure_environment()
     ensure_browser()
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    env = venv_env(PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=env)
     return code
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test}
+def cmd_release(extra: list[str]) -> int:
+    """Instructors: regenerate release/ from source/ (all assignments, or the ones named)."""
+    python = ensure_environment()
+    names = extra or sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
+    for name in names:
+        if not (ROOT / "source" / name).is_dir():
+            raise SetupError(f"no assignment source/{name}; assignments are: {', '.join(sorted(p.name for p in (ROOT / 'source').iterdir() if p.is_dir()))}")
+        run([python, "-m", "nbgrader", "generate_assignment", name, "--force"], cwd=ROOT, env=venv_env())
+    return 0
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release}
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,184 @@
+"""Shared tools for the tests that check the course itself: assignments, nbgrader, submissions.
+
+Sample submissions live in ``tests/submissions/<assignment>/<case>.py``. Each file is the
+answer a (fictional) student gave, written as the cells they filled in::
+
+    # expected: 7
+    # about: joins inside the start loop, so the concurrency check fails
+    # %% ch04_task1
+    <the code the student wrote in the solution cell with grade id ch04_task1>
+    # %% ch04_task2
+    ...
+
+A submission notebook is built from the released notebook with those solution cells replaced,
+so the samples stay valid when the released text around them changes. Cells not named keep the
+released stub (``raise NotImplementedError()``): a file with no cells is a blank submission.
+``tests/submissions/<assignment>/grading.json`` may list the start methods to grade under.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "source"
+RELEASE = ROOT / "release"
+SUBMISSIONS = ROOT / "tests" / "submissions"
+BIN = Path(sys.executable).parent
+ALL_START_METHODS = ("fork", "spawn", "forkserver")
+
+
+class SubmissionFormatError(ValueError):
+    """A sample submission file does not follow the format in this module's docstring."""
+
+
+def assignments() -> list[str]:
+    """Names of the nbgrader assignments in source/, sorted (ch00, ch01, ...)."""
+    return sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))
+
+
+def notebooks_of(assignment: str, base: Path = SOURCE) -> list[Path]:
+    return sorted((base / assignment).glob("*.ipynb"))
+
+
+@dataclass
+class SampleSubmission:
+    assignment: str
+    case: str
+    expected: float
+    about: str
+    answers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def student(self) -> str:
+        # nbgrader student ids: keep them simple and unique per assignment
+        return re.sub(r"[^A-Za-z0-9_]", "_", self.case)
+
+
+def parse_submission(path: Path, assignment: str) -> SampleSubmission:
+    header: dict[str, str] = {}
+    answers: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        marker = re.match(r"^# %% (\S+)\s*$", raw)
+        if marker:
+            if current is not None:
+                answers[current] = "\n".join(lines).strip("\n")
+            current, lines = marker.group(1), []
+        elif current is None:
+            meta = re.match(r"^# (\w+): (.*)$", raw)
+            if meta:
+                header[meta.group(1)] = meta.group(2).strip()
+        else:
+            lines.append(raw)
+    if current is not None:
+        answers[current] = "\n".join(lines).strip("\n")
+    if "expected" not in header:
+        raise SubmissionFormatError(f"{path}: missing '# expected: <points>' header line")
+    return SampleSubmission(assignment, path.stem, float(header["expected"]), header.get("about", ""), answers)
+
+
+def sample_submissions(assignment: str) -> list[SampleSubmission]:
+    folder = SUBMISSIONS / assignment
+    return [parse_submission(p, assignment) for p in sorted(folder.glob("*.py"))]
+
+
+def start_methods_for(assignment: str) -> tuple[str, ...]:
+    cfg = SUBMISSIONS / assignment / "grading.json"
+    if cfg.exists():
+        methods = json.loads(cfg.read_text())["start_methods"]
+        return tuple(m for m in methods if m in ALL_START_METHODS)
+    return ("fork",) if sys.platform.startswith("linux") else ("spawn",)
+
+
+def build_submission(release_nb: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """The released notebook with the named solution cells filled in."""
+    nb = nbformat.read(release_nb, as_version=4)
+    solution_ids = set()
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            solution_ids.add(meta.get("grade_id"))
+            if meta.get("grade_id") in answers:
+                cell.source = answers[meta["grade_id"]]
+    unknown = set(answers) - solution_ids
+    if unknown:
+        raise SubmissionFormatError(
+            f"{release_nb.name}: no solution cell with grade id {sorted(unknown)}; "
+            f"solution cells are {sorted(solution_ids)}"
+        )
+    return nb
+
+
+def nbgrader(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["PATH"] = str(BIN) + os.pathsep + full_env.get("PATH", "")
+    return subprocess.run(
+        [str(BIN / "nbgrader"), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def make_course_copy(dest: Path, assignment_names: list[str]) -> Path:
+    """A throw-away course directory with the config and the given source assignments."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    for name in assignment_names:
+        shutil.copytree(SOURCE / name, dest / "source" / name, ignore=shutil.ignore_patterns(".programs", "__pycache__", ".ipynb_checkpoints"))
+    return dest
+
+
+def comparable_cells(nb_path: Path) -> list[dict]:
+    """Cells reduced to what a student sees and nbgrader checks (metadata noise removed)."""
+    nb = nbformat.read(nb_path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        cells.append({
+            "cell_type": cell.cell_type,
+            "source": cell.source,
+            "nbgrader": {k: meta.get(k) for k in ("grade", "grade_id", "locked", "points", "solution", "task") if k in meta},
+        })
+    return cells
+
+
+def new_grading_tag() -> str:
+    return "course-grading-" + uuid.uuid4().hex
+
+
+def processes_with_tag(tag: str) -> list[int]:
+    """Pids of live processes whose environment carries COURSE_GRADING_TAG=tag."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if proc.environ().get("COURSE_GRADING_TAG") == tag and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def kill_processes(pids: list[int]) -> None:
+    import psutil
+
+    procs = []
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            p.kill()
+            procs.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=5)
