@@ -1,0 +1,638 @@
+"""In-process event recording for every worker process (stdlib only, cheap to import).
+
+Data flow::
+
+    kernel: helpers.launcher.run_script(trace=True)
+        sets COURSE_TRACE_DIR=<dir> and starts ``python -u x.py``
+    every process (main, spawn / forkserver / fork children, helper processes):
+        helpers/_boot/sitecustomize.py -> install_from_env()
+            time.sleep                        patched now (it is already loaded)
+            multiprocessing.process           patched right after it is imported (sys.meta_path)
+            multiprocessing.synchronize       "
+            multiprocessing.queues            "
+        each recorded action -> one os.write of one line to <dir>/events-<pid>.log (O_APPEND)
+        os.fork() child -> os.register_at_fork hook re-opens events-<newpid>.log
+    kernel: helpers.trace.Trace.load(<dir>) reads and merges every file.
+
+Line format (tab separated, one line per event)::
+
+    <t_ns>\\t<kind>\\t<obj>\\t<detail>\\n
+
+``t_ns`` is ``time.perf_counter_ns()``. On Linux it reads ``CLOCK_MONOTONIC``, on macOS
+``mach_absolute_time()`` and on Windows ``QueryPerformanceCounter()``; all three are system-wide
+clocks, so values taken in different processes of one machine are comparable, and the
+resolution is well under a microsecond (``time.monotonic()`` was only ~15 ms on Windows before
+Python 3.13). ``kind`` is one of the ``helpers.trace.EventKind`` values, ``obj`` names the
+object acted on (a lock or queue id, a process name or pid) and ``detail`` is ``key=value``
+pairs separated by spaces.
+
+Tracing never changes what the program does: wrappers return what the originals return and
+let every exception through; a failure inside the tracer switches tracing off in that process.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Callable
+
+__all__ = ["install_from_env", "install", "is_active", "emit", "DEFAULT_MAX_EVENTS"]
+
+DEFAULT_MAX_EVENTS = 20_000
+DROP_REPORT_EVERY = 1_000
+_HELPER_ROLES = {"forkserver", "resource_tracker"}
+# Callers whose time.sleep calls are plumbing, not the student's program.
+_INTERNAL_PREFIXES = ("multiprocessing", "threading", "concurrent", "selectors", "subprocess",
+                      "asyncio", "helpers.childio", "helpers.launcher", "helpers.tracer")
+
+_clock = time.perf_counter_ns
+_write = os.write
+_orig_sleep = time.sleep
+
+# Per-process state (module globals: the hot path reads them without attribute lookups).
+_on = False
+_fd = -1
+_pid = 0
+_dir = ""
+_max = DEFAULT_MAX_EVENTS
+_count = 0
+_dropped = 0
+_installed_pid = 0
+_exit_code: Any = None
+_patched: set[str] = set()
+
+
+# --------------------------------------------------------------------------- writing
+
+def emit(kind: str, obj: object = "", detail: str = "") -> None:
+    """Append one event line to this process's event file (no-op when tracing is off)."""
+    global _count, _dropped
+    if not _on:
+        return
+    try:
+        if _count >= _max:
+            _dropped += 1
+            if _dropped % DROP_REPORT_EVERY == 0:
+                _write(_fd, f"{_clock()}\tdropped\t\tn={_dropped}\n".encode())
+            return
+        _count += 1
+        _write(_fd, f"{_clock()}\t{kind}\t{obj}\t{detail}\n".encode())
+    except Exception:  # noqa: BLE001 - a tracer must never break the program
+        _disable()
+
+
+def _flush_dropped() -> None:
+    if _on and _dropped and _dropped % DROP_REPORT_EVERY:
+        try:
+            _write(_fd, f"{_clock()}\tdropped\t\tn={_dropped}\n".encode())
+        except Exception:  # noqa: BLE001
+            _disable()
+
+
+def _disable() -> None:
+    global _on
+    _on = False
+
+
+def _clean(text: object, limit: int = 120) -> str:
+    """Make a user-supplied string safe for the line format (no tabs, no newlines)."""
+    s = str(text)
+    if "\t" in s or "\n" in s or "\r" in s:
+        s = s.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    return s[:limit]
+
+
+def _open_for_this_pid() -> None:
+    global _fd, _pid, _count, _dropped
+    _pid = os.getpid()
+    _count = 0
+    _dropped = 0
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+    _fd = os.open(os.path.join(_dir, f"events-{_pid}.log"), flags, 0o644)
+
+
+def is_active() -> bool:
+    """Whether this process is recording events now."""
+    return _on and _pid == os.getpid()
+
+
+# --------------------------------------------------------------------------- install
+
+def install_from_env() -> bool:
+    """Start recording if ``COURSE_TRACE_DIR`` is set; return whether tracing is on.
+
+    Idempotent: a second call in the same process does nothing. ``COURSE_TRACE_MAX_EVENTS``
+    bounds the events written per process (default 20 000); later events are counted as
+    dropped and reported in ``dropped`` lines.
+    """
+    directory = os.environ.get("COURSE_TRACE_DIR")
+    if not directory:
+        return False
+    try:
+        max_events = int(os.environ.get("COURSE_TRACE_MAX_EVENTS", DEFAULT_MAX_EVENTS))
+    except ValueError:
+        max_events = DEFAULT_MAX_EVENTS
+    return install(directory, max_events=max_events)
+
+
+def install(directory: str, max_events: int = DEFAULT_MAX_EVENTS) -> bool:
+    """Start recording into ``directory`` (see ``install_from_env``); never raises."""
+    global _on, _dir, _max, _installed_pid
+    if _installed_pid == os.getpid():
+        return _on
+    try:
+        _dir = directory
+        _max = max(0, max_events)
+        _open_for_this_pid()
+        _installed_pid = _pid
+        _on = True
+        role = _role()
+        emit("boot", role, f"ppid={os.getppid()} argv0={_clean(os.path.basename(sys.argv[0] if sys.argv else ''), 60).replace(' ', '_')}")
+        if role == "main":
+            import atexit
+
+            atexit.register(_at_exit)
+            _wrap_sys_exit()
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        time.sleep = _traced_sleep
+        _install_import_hook()
+    except Exception:  # noqa: BLE001
+        _disable()
+    return _on
+
+
+def _role() -> str:
+    argv = getattr(sys, "orig_argv", sys.argv)
+    joined = " ".join(argv[-3:])
+    if "--multiprocessing-fork" in argv or "spawn_main" in joined:
+        return "spawn"
+    if "multiprocessing.forkserver" in joined:
+        return "forkserver"
+    if "multiprocessing.resource_tracker" in joined:
+        return "resource_tracker"
+    return "main"
+
+
+def _after_fork_in_child() -> None:
+    global _installed_pid
+    if not _on:
+        return
+    try:
+        if _fd >= 0:
+            os.close(_fd)
+        _open_for_this_pid()
+        _installed_pid = _pid
+        emit("boot", "fork", f"ppid={os.getppid()}")
+    except Exception:  # noqa: BLE001
+        _disable()
+
+
+def _wrap_sys_exit() -> None:
+    orig_exit = sys.exit
+
+    def exit(*args: Any) -> Any:  # noqa: A001 - same name as the original
+        global _exit_code
+        _exit_code = args[0] if args else None
+        return orig_exit(*args)
+
+    exit.__doc__ = orig_exit.__doc__
+    sys.exit = exit
+
+
+def _normalise_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+def _at_exit() -> None:
+    if not _on or _pid != os.getpid():
+        return
+    exc = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    if isinstance(exc, SystemExit):
+        code = _normalise_code(exc.code)
+    elif isinstance(exc, KeyboardInterrupt):
+        code = -2
+    elif exc is not None:
+        code = 1
+    else:
+        code = _normalise_code(_exit_code)
+    _flush_dropped()
+    emit("exit", "", f"code={code}")
+
+
+# --------------------------------------------------------------------------- time.sleep
+
+def _traced_sleep(*args: Any) -> None:
+    if not _on:
+        return _orig_sleep(*args)
+    try:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        internal = caller.startswith(_INTERNAL_PREFIXES)
+    except Exception:  # noqa: BLE001
+        internal = True
+    if internal:
+        return _orig_sleep(*args)
+    emit("sleep_begin", "", f"s={args[0] if args else ''}")
+    try:
+        return _orig_sleep(*args)
+    finally:
+        emit("sleep_end")
+
+
+# --------------------------------------------------------------------------- lazy patching
+
+class _PatchingLoader:
+    """Wraps the real loader: runs the module, then patches it. Delegates everything else."""
+
+    def __init__(self, loader: Any, patch: Callable[[Any], None]) -> None:
+        self._loader = loader
+        self._patch = patch
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        module.__loader__ = self._loader
+        try:
+            self._patch(module)
+        except Exception:  # noqa: BLE001
+            _disable()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+class _PatchFinder:
+    """A sys.meta_path finder that only reacts to the multiprocessing modules we patch."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        patch = _PATCHES.get(fullname)
+        if patch is None or fullname in _patched:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _PatchingLoader(spec.loader, patch)
+        return spec
+
+
+def _install_import_hook() -> None:
+    if not any(isinstance(f, _PatchFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _PatchFinder())
+    for name, patch in _PATCHES.items():  # already imported before install: patch now
+        module = sys.modules.get(name)
+        if module is not None and name not in _patched:
+            patch(module)
+
+
+# --------------------------------------------------------------------------- multiprocessing.process
+
+def _pid_of(proc: Any) -> Any:
+    popen = getattr(proc, "_popen", None)
+    return getattr(popen, "pid", "")
+
+
+def _code_of(proc: Any) -> str:
+    popen = getattr(proc, "_popen", None)
+    code = getattr(popen, "returncode", None)
+    return "none" if code is None else str(code)
+
+
+def _patch_process(module: Any) -> None:
+    _patched.add(module.__name__)
+    cls = module.BaseProcess
+    orig_start, orig_join = cls.start, cls.join
+    orig_terminate, orig_kill, orig_bootstrap = cls.terminate, cls.kill, cls._bootstrap
+
+    def start(self: Any) -> None:
+        if not _on:
+            return orig_start(self)
+        name = _clean(getattr(self, "_name", "?"))
+        emit("start_begin", name, f"daemon={int(bool(self._config.get('daemon')))}")
+        result = orig_start(self)
+        emit("start_end", name, f"pid={_pid_of(self)} daemon={int(bool(self._config.get('daemon')))}")
+        return result
+
+    def join(self: Any, timeout: Any = None) -> None:
+        if not _on:
+            return orig_join(self, timeout)
+        pid = _pid_of(self)
+        implicit = 0
+        try:
+            implicit = int(sys._getframe(1).f_code.co_name == "_exit_function")
+        except Exception:  # noqa: BLE001
+            pass
+        emit("join_begin", pid, f"timeout={timeout} implicit={implicit}")
+        try:
+            result = orig_join(self, timeout)
+        except BaseException as exc:
+            emit("join_end", pid, f"code={_code_of(self)} err={type(exc).__name__}")
+            raise
+        emit("join_end", pid, f"code={_code_of(self)} implicit={implicit}")
+        return result
+
+    def terminate(self: Any) -> None:
+        if _on:
+            emit("terminate", _pid_of(self))
+        return orig_terminate(self)
+
+    def kill(self: Any) -> None:
+        if _on:
+            emit("kill", _pid_of(self))
+        return orig_kill(self)
+
+    def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> int:
+        if not _on:
+            return orig_bootstrap(self, *args, **kwargs)
+        name = _clean(getattr(self, "_name", "?"))
+        emit("proc_begin", name, f"parent={getattr(self, '_parent_pid', '')} "
+                                 f"daemon={int(bool(self._config.get('daemon')))}")
+        code = orig_bootstrap(self, *args, **kwargs)
+        _flush_dropped()
+        emit("proc_end", name, f"code={code}")
+        return code
+
+    for fn, orig in ((start, orig_start), (join, orig_join), (terminate, orig_terminate),
+                     (kill, orig_kill), (_bootstrap, orig_bootstrap)):
+        fn.__doc__ = orig.__doc__
+        fn.__wrapped__ = orig  # type: ignore[attr-defined]
+    cls.start, cls.join, cls.terminate, cls.kill = start, join, terminate, kill
+    cls._bootstrap = _bootstrap
+
+
+# --------------------------------------------------------------------------- locks
+
+def _sem_id(semlock: Any) -> str:
+    """A lock's identity shared by all processes: its POSIX name, or the sem_t address (fork)."""
+    name = getattr(semlock, "name", None)
+    if name:
+        return str(name)
+    return f"sem@{semlock.handle:x}"
+
+
+def _make_traced(lock: Any) -> None:
+    sl = lock._semlock
+    raw_acquire, raw_release = sl.acquire, sl.release
+    obj = _sem_id(sl)
+    typ = type(lock).__name__
+
+    def acquire(block: bool = True, timeout: Any = None) -> bool:
+        if not _on:
+            return raw_acquire(block, timeout)
+        if not block:
+            ok = raw_acquire(False)
+            emit("lock_acquire", obj, f"type={typ} ok={int(ok)} waited=0 block=0")
+            return ok
+        if raw_acquire(False):
+            emit("lock_acquire", obj, f"type={typ} ok=1 waited=0")
+            return True
+        emit("lock_wait", obj, f"type={typ} timeout={timeout}")
+        try:
+            ok = raw_acquire(True, timeout)
+        except BaseException as exc:
+            emit("lock_acquire", obj, f"type={typ} ok=0 waited=1 err={type(exc).__name__}")
+            raise
+        emit("lock_acquire", obj, f"type={typ} ok={int(ok)} waited=1 timeout={timeout}")
+        return ok
+
+    def release() -> None:
+        result = raw_release()
+        if _on:
+            emit("lock_release", obj, f"type={typ}")
+        return result
+
+    lock.acquire = acquire
+    lock.release = release
+
+
+def _untrace(*locks: Any) -> None:
+    """Plumbing locks inside queues/conditions: restore the raw, untraced methods."""
+    for lock in locks:
+        sl = getattr(lock, "_semlock", None)
+        if sl is not None:
+            lock.acquire = sl.acquire
+            lock.release = sl.release
+
+
+def _patch_synchronize(module: Any) -> None:
+    _patched.add(module.__name__)
+    semlock = module.SemLock
+    orig_make = semlock._make_methods
+
+    def _make_methods(self: Any) -> None:
+        orig_make(self)
+        if _on:
+            try:
+                _make_traced(self)
+            except Exception:  # noqa: BLE001
+                orig_make(self)
+
+    def __enter__(self: Any) -> bool:
+        return self.acquire()
+
+    def __exit__(self: Any, *args: Any) -> None:
+        return self.release()
+
+    semlock._make_methods = _make_methods
+    semlock.__enter__ = __enter__
+    semlock.__exit__ = __exit__
+
+    def untrace_condition(cond: Any) -> None:
+        _untrace(cond._sleeping_count, cond._woken_count, cond._wait_semaphore)
+
+    _after(module.Condition, "__init__", untrace_condition)
+    _after(module.Condition, "__setstate__", untrace_condition)
+
+    def untrace_event(ev: Any) -> None:
+        _untrace(ev._flag, ev._cond._lock)
+        untrace_condition(ev._cond)
+
+    _after(module.Event, "__init__", untrace_event)
+    if "__setstate__" not in module.Event.__dict__:
+        def _event_setstate(self: Any, state: Any) -> None:
+            self.__dict__.update(state)
+        module.Event.__setstate__ = _event_setstate
+    _after(module.Event, "__setstate__", untrace_event)
+
+
+def _after(cls: Any, method: str, hook: Callable[[Any], None]) -> None:
+    """Run ``hook(self)`` after ``cls.method``; hook failures are swallowed."""
+    orig = cls.__dict__[method]
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = orig(self, *args, **kwargs)
+        try:
+            hook(self)
+        except Exception:  # noqa: BLE001
+            pass
+        return result
+
+    wrapper.__doc__ = orig.__doc__
+    wrapper.__wrapped__ = orig  # type: ignore[attr-defined]
+    setattr(cls, method, wrapper)
+
+
+# --------------------------------------------------------------------------- queues
+
+def _queue_id(q: Any) -> str:
+    try:
+        return "q:" + _sem_id(q._rlock._semlock)
+    except Exception:  # noqa: BLE001
+        return f"q@{id(q):x}"
+
+
+def _patch_queues(module: Any) -> None:
+    _patched.add(module.__name__)
+    full, empty = module.Full, module.Empty
+
+    def untrace_queue(q: Any) -> None:
+        _untrace(q._rlock, q._wlock, q._sem)
+
+    def untrace_joinable(q: Any) -> None:
+        untrace_queue(q)
+        _untrace(q._unfinished_tasks)
+        cond = q._cond
+        _untrace(cond._lock, cond._sleeping_count, cond._woken_count, cond._wait_semaphore)
+
+    def untrace_simple(q: Any) -> None:
+        _untrace(q._rlock, q._wlock)
+
+    for cls, hook in ((module.Queue, untrace_queue), (module.JoinableQueue, untrace_joinable),
+                      (module.SimpleQueue, untrace_simple)):
+        for method in ("__init__", "__setstate__"):
+            if method in cls.__dict__:
+                _after(cls, method, hook)
+
+    for cls in (module.Queue, module.JoinableQueue):
+        _wrap_put(cls, full)
+    _wrap_get(module.Queue, empty)
+
+    jq = module.JoinableQueue
+    orig_task_done, orig_qjoin = jq.task_done, jq.join
+
+    def task_done(self: Any) -> None:
+        result = orig_task_done(self)
+        if _on:
+            emit("task_done", _queue_id(self))
+        return result
+
+    def join(self: Any) -> None:
+        if not _on:
+            return orig_qjoin(self)
+        qid = _queue_id(self)
+        emit("qjoin_begin", qid)
+        try:
+            return orig_qjoin(self)
+        finally:
+            emit("qjoin_end", qid)
+
+    jq.task_done, jq.join = task_done, join
+
+    sq = module.SimpleQueue
+    orig_sput, orig_sget = sq.put, sq.get
+
+    def simple_put(self: Any, obj: Any) -> None:
+        result = orig_sput(self, obj)
+        if _on:
+            emit("put", _queue_id(self), "ok=1 waited=0")
+        return result
+
+    def simple_get(self: Any) -> Any:
+        if not _on:
+            return orig_sget(self)
+        qid = _queue_id(self)
+        emit("get_wait", qid, "timeout=None")
+        try:
+            item = orig_sget(self)
+        except BaseException as exc:
+            emit("get", qid, f"ok=0 waited=1 err={type(exc).__name__}")
+            raise
+        emit("get", qid, "ok=1 waited=1")
+        return item
+
+    sq.put, sq.get = simple_put, simple_get
+
+
+def _wrap_put(cls: Any, full: type) -> None:
+    orig_put = cls.__dict__["put"]
+
+    def put(self: Any, obj: Any, block: bool = True, timeout: Any = None) -> None:
+        if not _on:
+            return orig_put(self, obj, block, timeout)
+        qid = _queue_id(self)
+        try:
+            # Try without blocking first: one event when there is room (the usual case).
+            result = orig_put(self, obj, False)
+        except full:
+            if not block:
+                emit("put", qid, "ok=0 waited=0 block=0 err=Full")
+                raise
+        except BaseException as exc:
+            emit("put", qid, f"ok=0 waited=0 err={type(exc).__name__}")
+            raise
+        else:
+            emit("put", qid, f"ok=1 waited=0 block={int(bool(block))}")
+            return result
+        emit("put_wait", qid, f"timeout={timeout}")
+        try:
+            result = orig_put(self, obj, block, timeout)
+        except BaseException as exc:
+            emit("put", qid, f"ok=0 waited=1 err={type(exc).__name__}")
+            raise
+        emit("put", qid, "ok=1 waited=1")
+        return result
+
+    put.__doc__ = orig_put.__doc__
+    put.__wrapped__ = orig_put  # type: ignore[attr-defined]
+    cls.put = put
+
+
+def _wrap_get(cls: Any, empty: type) -> None:
+    orig_get = cls.__dict__["get"]
+
+    def get(self: Any, block: bool = True, timeout: Any = None) -> Any:
+        if not _on:
+            return orig_get(self, block, timeout)
+        qid = _queue_id(self)
+        try:
+            item = orig_get(self, False)
+        except empty:
+            if not block:
+                emit("get", qid, "ok=0 waited=0 block=0 err=Empty")
+                raise
+        except BaseException as exc:
+            emit("get", qid, f"ok=0 waited=0 err={type(exc).__name__}")
+            raise
+        else:
+            emit("get", qid, f"ok=1 waited=0 block={int(bool(block))}")
+            return item
+        emit("get_wait", qid, f"timeout={timeout}")
+        try:
+            item = orig_get(self, block, timeout)
+        except BaseException as exc:
+            emit("get", qid, f"ok=0 waited=1 err={type(exc).__name__}")
+            raise
+        emit("get", qid, "ok=1 waited=1")
+        return item
+
+    get.__doc__ = orig_get.__doc__
+    get.__wrapped__ = orig_get  # type: ignore[attr-defined]
+    cls.get = get
+
+
+_PATCHES: dict[str, Callable[[Any], None]] = {
+    "multiprocessing.process": _patch_process,
+    "multiprocessing.synchronize": _patch_synchronize,
+    "multiprocessing.queues": _patch_queues,
+}
