@@ -1,0 +1,413 @@
+"""Kernel side of tracing: read the event files a traced run left behind and derive what each
+process was doing when.
+
+    <dir>/events-<pid>.log  (written by helpers.tracer in every process, one line per event)
+        -> Trace.load(<dir>)  -> .events      every Event, ordered by (time, pid)
+                              -> .processes   ProcessInfo per program process (helpers hidden)
+                              -> .intervals() State per process over time (for Gantt charts)
+                              -> .lock_holds(), .queue_depth(), .exitcodes(), .summary()
+
+Times are float seconds since the run's first event. The tracer's clock is
+``time.perf_counter_ns()``, which is system-wide, so times from different processes compare.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable, Iterator
+
+__all__ = ["EventKind", "Event", "ProcessInfo", "Interval", "State", "Trace", "TraceError"]
+
+MAX_BYTES_PER_FILE = 8 * 1024 * 1024
+HELPER_ROLES = frozenset({"forkserver", "resource_tracker"})
+
+
+class TraceError(OSError):
+    """The trace directory cannot be read (missing, not a directory)."""
+
+
+class EventKind(str, Enum):
+    """What a process did; the value is the code written in the event file."""
+
+    BOOT = "boot"                  # interpreter is up: obj = role (main/spawn/fork/forkserver/...)
+    EXIT = "exit"                  # interpreter exit via atexit (main program), detail code=
+    START_BEGIN = "start_begin"    # parent: Process.start() called, obj = child name
+    START_END = "start_end"        # parent: Process.start() returned, detail pid= daemon=
+    PROC_BEGIN = "proc_begin"      # child: about to run target, detail parent= daemon=
+    PROC_END = "proc_end"          # child: target finished, detail code=
+    JOIN_BEGIN = "join_begin"      # obj = pid joined, detail timeout= implicit=
+    JOIN_END = "join_end"          # detail code= (exit code seen, or none)
+    SLEEP_BEGIN = "sleep_begin"    # detail s=
+    SLEEP_END = "sleep_end"
+    LOCK_WAIT = "lock_wait"        # blocked in acquire, obj = lock id
+    LOCK_ACQUIRE = "lock_acquire"  # acquire returned, detail ok= waited= type=
+    LOCK_RELEASE = "lock_release"
+    PUT_WAIT = "put_wait"          # blocked in Queue.put (queue full), obj = queue id
+    PUT = "put"                    # put returned, detail ok= waited= (ok=0: queue.Full etc.)
+    GET_WAIT = "get_wait"          # blocked in Queue.get (queue empty)
+    GET = "get"                    # get returned, detail ok= waited= (ok=0: queue.Empty etc.)
+    TASK_DONE = "task_done"
+    QJOIN_BEGIN = "qjoin_begin"    # JoinableQueue.join()
+    QJOIN_END = "qjoin_end"
+    TERMINATE = "terminate"        # obj = target pid
+    KILL = "kill"
+    DROPPED = "dropped"            # detail n= events not recorded so far (bound reached)
+
+
+class State(Enum):
+    """What a process is doing during an interval."""
+
+    BOOTING = "booting"            # child interpreter/bootstrap, before the target runs
+    RUNNING = "running"
+    STARTING = "starting child"    # inside Process.start()
+    SLEEPING = "sleeping"
+    JOIN_WAIT = "waiting (join)"
+    LOCK_WAIT = "waiting (lock)"
+    QUEUE_WAIT = "waiting (queue)"
+    HOLDING_LOCK = "holding lock"  # only in Trace.lock_holds()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recorded action. ``t`` is seconds since the run's first event."""
+
+    t: float
+    pid: int
+    name: str
+    kind: EventKind
+    obj: str = ""
+    detail: str = ""
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """Value of ``key`` in ``detail`` (``"code=0 daemon=1"``), or ``default``."""
+        for part in self.detail.split():
+            k, sep, v = part.partition("=")
+            if sep and k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """One process of the run. ``end`` and ``exitcode`` are ``None`` when never observed."""
+
+    pid: int
+    ppid: int | None
+    name: str
+    daemon: bool
+    start: float
+    end: float | None
+    exitcode: int | None
+    role: str = "main"
+
+    @property
+    def helper(self) -> bool:
+        """True for multiprocessing's own helper processes (forkserver, resource tracker)."""
+        return self.role in HELPER_ROLES
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (pid {self.pid})"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Process ``pid`` was in ``state`` from ``t0`` to ``t1`` (``obj``: what it waited for/held)."""
+
+    pid: int
+    state: State
+    t0: float
+    t1: float
+    obj: str = ""
+
+    @property
+    def duration(self) -> float:
+        return self.t1 - self.t0
+
+
+_BEGIN_STATE = {
+    EventKind.START_BEGIN: (State.STARTING, EventKind.START_END),
+    EventKind.SLEEP_BEGIN: (State.SLEEPING, EventKind.SLEEP_END),
+    EventKind.JOIN_BEGIN: (State.JOIN_WAIT, EventKind.JOIN_END),
+    EventKind.LOCK_WAIT: (State.LOCK_WAIT, EventKind.LOCK_ACQUIRE),
+    EventKind.PUT_WAIT: (State.QUEUE_WAIT, EventKind.PUT),
+    EventKind.GET_WAIT: (State.QUEUE_WAIT, EventKind.GET),
+    EventKind.QJOIN_BEGIN: (State.QUEUE_WAIT, EventKind.QJOIN_END),
+}
+_END_KINDS = {end for _, end in _BEGIN_STATE.values()}
+_KINDS = {k.value: k for k in EventKind}
+_DEFAULT_NAMES = {"main": "MainProcess", "fork": "fork child", "spawn": "spawn child",
+                  "forkserver": "forkserver", "resource_tracker": "resource_tracker"}
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _natural_key(text: str) -> list[object]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+class Trace:
+    """All events of one run and what can be derived from them (see the module docstring)."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        ordered = sorted(events, key=lambda e: (e.t, e.pid))
+        roles: dict[int, str] = {}
+        for e in ordered:
+            if e.kind is EventKind.BOOT and e.pid not in roles:
+                roles[e.pid] = e.obj or "main"
+        self._roles = roles
+        helpers = {pid for pid, role in roles.items() if role in HELPER_ROLES}
+        self.events: list[Event] = [e for e in ordered if e.pid not in helpers]
+        self.dropped: dict[int, int] = {}
+        for e in self.events:
+            if e.kind is EventKind.DROPPED:
+                n = _int_or_none(e.get("n")) or 0
+                self.dropped[e.pid] = max(n, self.dropped.get(e.pid, 0))
+        self._by_pid: dict[int, list[Event]] = {}
+        for e in self.events:
+            self._by_pid.setdefault(e.pid, []).append(e)
+        self._observed: dict[str, Event] = {}
+        self._daemon_started: set[str] = set()
+        for e in self.events:
+            if e.kind is EventKind.JOIN_END and _int_or_none(e.get("code")) is not None:
+                self._observed.setdefault(e.obj, e)
+            elif e.kind is EventKind.START_END and e.get("daemon") == "1":
+                self._daemon_started.add(e.get("pid") or "")
+        all_infos = [self._process_info(pid, evs, roles.get(pid, "main"))
+                     for pid, evs in self._by_pid.items()]
+        self.processes: list[ProcessInfo] = sorted(all_infos, key=lambda p: (p.start, p.pid))
+        self.helper_pids: frozenset[int] = frozenset(helpers)
+        self._labels = self._make_labels()
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str],
+             max_bytes_per_file: int = MAX_BYTES_PER_FILE) -> "Trace":
+        """Read every ``events-<pid>.log`` in ``directory``.
+
+        Tolerates a truncated last line (a process killed mid-write) and malformed lines, and
+        reads at most ``max_bytes_per_file`` bytes of each file.
+        """
+        if not os.path.isdir(directory):
+            raise TraceError(f"trace directory not found: {directory}")
+        raw: list[tuple[int, int, str, str, str]] = []
+        for entry in sorted(os.listdir(directory)):
+            m = re.fullmatch(r"events-(\d+)\.log", entry)
+            if m is None:
+                continue
+            pid = int(m.group(1))
+            with open(os.path.join(directory, entry), "rb") as fh:
+                data = fh.read(max_bytes_per_file)
+            raw.extend((t, pid, kind, obj, detail) for t, kind, obj, detail in _parse(data))
+        if not raw:
+            return cls([])
+        t0 = min(r[0] for r in raw)
+        names = _names(raw)
+        return cls(Event((t - t0) / 1e9, pid, names.get(pid, f"pid {pid}"), _KINDS[kind], obj,
+                         detail) for t, pid, kind, obj, detail in raw)
+
+    # ------------------------------------------------------------------ derived data
+
+    def _process_info(self, pid: int, evs: list[Event], role: str) -> ProcessInfo:
+        ppid = daemon = exitcode = end = None
+        for e in evs:
+            if e.kind is EventKind.BOOT and ppid is None:
+                ppid = _int_or_none(e.get("ppid"))
+            elif e.kind is EventKind.PROC_BEGIN:
+                ppid = _int_or_none(e.get("parent")) or ppid
+                daemon = e.get("daemon") == "1"
+            elif e.kind in (EventKind.PROC_END, EventKind.EXIT) and end is None:
+                end = e.t
+                exitcode = _int_or_none(e.get("code"))
+        observed = self._observed.get(str(pid))
+        if observed is not None:  # the parent saw the real OS exit status (-15 after terminate)
+            exitcode = _int_or_none(observed.get("code"))
+            if end is None:
+                end = observed.t
+        if daemon is None:
+            daemon = str(pid) in self._daemon_started
+        if end is None and evs:
+            end = evs[-1].t
+        name = evs[0].name if evs else f"pid {pid}"
+        return ProcessInfo(pid, ppid, name, bool(daemon), evs[0].t if evs else 0.0, end,
+                           exitcode, role)
+
+    def _make_labels(self) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        counters: dict[str, int] = {}
+        for e in self.events:
+            if not e.obj or e.obj in labels:
+                continue
+            if e.kind in (EventKind.LOCK_WAIT, EventKind.LOCK_ACQUIRE, EventKind.LOCK_RELEASE):
+                base = e.get("type", "Lock") or "Lock"
+            elif e.kind in (EventKind.PUT, EventKind.PUT_WAIT, EventKind.GET, EventKind.GET_WAIT,
+                            EventKind.TASK_DONE, EventKind.QJOIN_BEGIN, EventKind.QJOIN_END):
+                base = "Queue"
+            else:
+                continue
+            counters[base] = counters.get(base, 0) + 1
+            labels[e.obj] = f"{base} {counters[base]}"
+        return labels
+
+    def label(self, obj: str) -> str:
+        """A readable name for a lock or queue id: ``Lock 1``, ``Queue 1`` (first use order)."""
+        return self._labels.get(obj, obj)
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the first to the last event."""
+        return self.events[-1].t if self.events else 0.0
+
+    @property
+    def queues(self) -> list[str]:
+        """Queue ids in order of first use."""
+        return [obj for obj, label in self._labels.items() if label.startswith("Queue ")]
+
+    def process(self, pid: int) -> ProcessInfo:
+        """The ProcessInfo of ``pid`` (KeyError if that pid is not in the trace)."""
+        for p in self.processes:
+            if p.pid == pid:
+                return p
+        raise KeyError(pid)
+
+    def exitcodes(self) -> dict[int, int | None]:
+        """Exit code per pid (negative: killed by that signal; None: never observed)."""
+        return {p.pid: p.exitcode for p in self.processes}
+
+    def intervals(self, pid: int | None = None) -> list[Interval]:
+        """What each process (or only ``pid``) was doing, as back-to-back intervals."""
+        out: list[Interval] = []
+        for info in self.processes:
+            if pid is None or info.pid == pid:
+                out.extend(self._intervals_of(info))
+        return out
+
+    def _intervals_of(self, info: ProcessInfo) -> Iterator[Interval]:
+        evs = self._by_pid.get(info.pid, [])
+        end = info.end if info.end is not None else info.start
+        base = State.BOOTING if any(e.kind is EventKind.PROC_BEGIN for e in evs) else State.RUNNING
+        stack: list[tuple[State, EventKind, str]] = []
+        cur_state, cur_obj, cur_t0 = base, "", info.start
+        for e in evs:
+            if e.t > end:
+                break
+            if e.kind is EventKind.PROC_BEGIN:
+                base = State.RUNNING
+            elif e.kind in _BEGIN_STATE:
+                state, end_kind = _BEGIN_STATE[e.kind]
+                stack.append((state, end_kind, e.obj))
+            elif e.kind in _END_KINDS:
+                if e.kind in (EventKind.LOCK_ACQUIRE, EventKind.PUT, EventKind.GET) \
+                        and e.get("waited") != "1":
+                    continue
+                for i in range(len(stack) - 1, -1, -1):
+                    if stack[i][1] is e.kind and (stack[i][2] == e.obj or not e.obj):
+                        del stack[i]
+                        break
+                else:
+                    continue
+            else:
+                continue
+            new_state, new_obj = (stack[-1][0], stack[-1][2]) if stack else (base, "")
+            if (new_state, new_obj) != (cur_state, cur_obj):
+                if e.t > cur_t0:
+                    yield Interval(info.pid, cur_state, cur_t0, e.t, cur_obj)
+                cur_state, cur_obj, cur_t0 = new_state, new_obj, e.t
+        if end > cur_t0:
+            yield Interval(info.pid, cur_state, cur_t0, end, cur_obj)
+
+    def lock_holds(self) -> list[Interval]:
+        """When each process held each lock (outermost acquire to matching release)."""
+        holds: list[Interval] = []
+        ends = {p.pid: p.end for p in self.processes}
+        depth: dict[tuple[int, str], tuple[int, float]] = {}
+        for e in self.events:
+            key = (e.pid, e.obj)
+            if e.kind is EventKind.LOCK_ACQUIRE and e.get("ok") == "1":
+                n, t0 = depth.get(key, (0, e.t))
+                depth[key] = (n + 1, t0)
+            elif e.kind is EventKind.LOCK_RELEASE and key in depth:
+                n, t0 = depth.pop(key)
+                if n > 1:
+                    depth[key] = (n - 1, t0)
+                else:
+                    holds.append(Interval(e.pid, State.HOLDING_LOCK, t0, e.t, e.obj))
+        for (pid, obj), (_, t0) in depth.items():  # still held when the process ended
+            end = ends.get(pid)
+            holds.append(Interval(pid, State.HOLDING_LOCK, t0, end if end is not None else t0, obj))
+        return sorted(holds, key=lambda iv: (iv.t0, iv.pid))
+
+    def queue_depth(self, queue: str | None = None) -> list[tuple[float, int]]:
+        """Items in the queue over time (successful puts minus gets), as (t, depth) steps.
+
+        ``queue`` is a queue id (see ``queues``); ``None`` adds up all queues of the run.
+        """
+        points: list[tuple[float, int]] = [(0.0, 0)]
+        depth = 0
+        for e in self.events:
+            if queue is not None and e.obj != queue:
+                continue
+            if e.kind in (EventKind.PUT, EventKind.GET) and e.get("ok") == "1":
+                depth += 1 if e.kind is EventKind.PUT else -1
+                points.append((e.t, depth))
+        return points
+
+    def summary(self) -> str:
+        """A text table of the processes; varying values print as ``pid <n>`` and ``<x> s``."""
+        rows = sorted(self.processes,
+                      key=lambda p: (p.role != "main", _natural_key(p.name), p.pid))
+        width = max([len(p.name) for p in rows] + [12])
+        lines = [f"{'process':<{width}}  daemon  exit code  start → end"]
+        for p in rows:
+            code = "?" if p.exitcode is None else str(p.exitcode)
+            end = "?" if p.end is None else f"{p.end:.3f} s"
+            lines.append(f"{p.name:<{width}}  {'yes' if p.daemon else 'no':<6}  {code:<9}  "
+                         f"{p.start:.3f} s → {end}  (pid {p.pid})")
+        dropped = sum(self.dropped.values())
+        if dropped:
+            lines.append(f"dropped events (limit per process reached): {dropped}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<Trace {len(self.processes)} processes, {len(self.events)} events, "
+                f"{self.duration:.3f} s>")
+
+
+def _parse(data: bytes) -> Iterator[tuple[int, str, str, str]]:
+    """Lines ``t_ns\\tkind\\tobj\\tdetail``; skips a cut-off last line and malformed lines."""
+    end = data.rfind(b"\n")
+    if end < 0:
+        return
+    for line in data[:end].split(b"\n"):
+        parts = line.decode("utf-8", "replace").split("\t")
+        if len(parts) != 4 or parts[1] not in _KINDS:
+            continue
+        try:
+            t = int(parts[0])
+        except ValueError:
+            continue
+        yield t, parts[1], parts[2], parts[3]
+
+
+def _names(raw: list[tuple[int, int, str, str, str]]) -> dict[int, str]:
+    """Process name per pid: the multiprocessing name if known, else one from its role."""
+    names: dict[int, str] = {}
+    for _, pid, kind, obj, detail in sorted(raw):
+        if kind == "proc_begin":
+            names[pid] = obj
+        elif kind == "start_end":
+            m = re.search(r"\bpid=(\d+)", detail)
+            if m:
+                names.setdefault(int(m.group(1)), obj)
+    for _, pid, kind, obj, _ in raw:
+        if kind == "boot":
+            names.setdefault(pid, _DEFAULT_NAMES.get(obj, obj))
+    return names
