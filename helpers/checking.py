@@ -17,6 +17,7 @@ failed, and its message says in Chinese what was expected and shows what the pro
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "expect_order",
     "expect_distinct",
     "expect_equal",
+    "Child",
     "child_processes",
     "expect_children",
     "expect_ratio",
@@ -40,6 +42,7 @@ __all__ = [
 PROGRAMS_DIR = ".programs"
 DEFAULT_TIMEOUT = 10.0
 _TAIL = 12  # lines of output quoted in a failure message
+_HELPER_NAMES = ("forkserver", "resource_tracker")
 
 
 class TaskCheckFailed(AssertionError):
@@ -247,21 +250,40 @@ def expect_equal(actual: Any, expected: Any, what: str) -> None:
         raise TaskCheckFailed(f"{what}应该是 {expected!r}，实际是 {actual!r}。")
 
 
-def child_processes(result: Any) -> list[Any]:
-    """``ProcessInfo`` of every process the program started (from the trace), by start time.
+@dataclass(frozen=True)
+class Child:
+    """A process the program started: its pid, multiprocessing name, parent pid and exit code."""
+
+    pid: int
+    name: str
+    ppid: int | None
+    exitcode: int | None
+
+
+def child_processes(result: Any) -> list[Child]:
+    """Every process the program started (from the trace and the launcher's exit codes).
 
     The main process and multiprocessing's own helper processes (forkserver, resource tracker)
-    are left out. Empty when the run had no trace.
+    are left out. Ordered by start time when the trace has it, else by pid.
     """
     trace = getattr(result, "trace", None)
-    procs: Mapping[int, Any] = getattr(trace, "processes", None) or {}
+    infos: Mapping[int, Any] = getattr(trace, "processes", None) or {}
+    codes: Mapping[int, Any] = getattr(result, "exitcodes", None) or {}
     root = main_pid(result)
-    children = [p for pid, p in procs.items()
-                if pid != root and getattr(p, "name", "") != "MainProcess"]
-    return sorted(children, key=lambda p: (getattr(p, "start", None) or 0.0, p.pid))
+    kids = []
+    for pid in set(infos) | set(codes):
+        info = infos.get(pid)
+        name = str(getattr(info, "name", "") or "")
+        if pid == root or name in _HELPER_NAMES or name == "MainProcess":
+            continue
+        code = codes.get(pid, getattr(info, "exitcode", None))
+        start = getattr(info, "start", None)
+        kids.append((start if isinstance(start, (int, float)) else float("inf"), int(pid),
+                     Child(int(pid), name, getattr(info, "ppid", None), code)))
+    return [kid for _, _, kid in sorted(kids, key=lambda k: (k[0], k[1]))]
 
 
-def expect_children(result: Any, count: int, *, exitcodes: Sequence[int] | None = None) -> list[Any]:
+def expect_children(result: Any, count: int, *, exitcodes: Sequence[int] | None = None) -> list[Child]:
     """Exactly ``count`` child processes ran; with ``exitcodes``, their codes sorted must match."""
     kids = child_processes(result)
     if len(kids) != count:
