@@ -159,7 +159,7 @@ class UtilisationTrace:
 
 
 def simulate(p: float, n: int, ticks: int = 10_000, seed: int = 0,
-             model: SimModel = SimModel.INDEPENDENT, switch_rate: float = 0.2) -> UtilisationTrace:
+             model: SimModel = SimModel.INDEPENDENT, switch_rate: float = 0.5) -> UtilisationTrace:
     """Simulate n jobs for ``ticks`` ticks (seeded, deterministic) and record the CPU.
 
     Each job alone waits for I/O a fraction p of the time (see :class:`SimModel`); switch_rate
@@ -171,7 +171,8 @@ def simulate(p: float, n: int, ticks: int = 10_000, seed: int = 0,
     ticks = _check_count(ticks, "ticks", "模拟的时钟周期数 (ticks)")
     if not isinstance(model, SimModel):
         raise MultiprogInputError(f"model 必须是 SimModel 的成员，收到 {model!r}")
-    if isinstance(switch_rate, bool) or not isinstance(switch_rate, Real) or not 0 < switch_rate <= 1:
+    if isinstance(switch_rate, bool) or not isinstance(switch_rate, Real) \
+            or not 0 < switch_rate <= 1:
         raise MultiprogInputError(f"switch_rate 必须在 (0, 1] 之间，收到 {switch_rate!r}")
     rng = random.Random(seed)
     end_burst, end_io = switch_rate * p, switch_rate * (1 - p)
@@ -198,7 +199,8 @@ def simulate(p: float, n: int, ticks: int = 10_000, seed: int = 0,
         for j in waiting:
             if rng.random() < end_io:
                 in_io[j] = False
-                ready.append(j)
+                if model is SimModel.SINGLE_CPU:
+                    ready.append(j)
     return UtilisationTrace(p, n, model, seed, float(switch_rate), tuple(busy), tuple(io_counts))
 
 
@@ -382,7 +384,8 @@ def run_multiprogrammed(jobs: Iterable[JobLike]) -> MultiprogTrace:
     jobs = make_jobs(jobs)
     phase = [0] * len(jobs)
     left = [job.phases[0].length for job in jobs]
-    ready: deque[int] = deque(j for j, job in enumerate(jobs) if job.phases[0].kind is PhaseKind.CPU)
+    ready: deque[int] = deque(j for j, job in enumerate(jobs)
+                              if job.phases[0].kind is PhaseKind.CPU)
     running: int | None = None
     finish = [0] * len(jobs)
     states: list[tuple[JobState, ...]] = []
