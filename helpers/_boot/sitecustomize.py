@@ -1,0 +1,150 @@
+"""Bootstrap that every process of a course program runs before its own code (stdlib only).
+
+The launcher puts this folder first on PYTHONPATH, so Python's ``site`` imports this file at
+start-up in the main program and in every child (spawn and forkserver start fresh interpreters
+that inherit the environment; fork children inherit what is already set up). It:
+
+1. frames stdout/stderr line by line with pid and process name (``helpers.childio``);
+2. makes ``$COURSE_START_METHOD`` the *default* multiprocessing context, lazily: a meta-path hook
+   waits until ``multiprocessing.context`` is imported and then swaps the default context, so a
+   program that calls ``set_start_method()`` itself still works, and programs that never use
+   multiprocessing never import it;
+3. starts event recording (``helpers.tracer.install_from_env()``) when ``$COURSE_TRACE_DIR`` is set;
+4. runs any other ``sitecustomize`` that was on the path, as Python would have without us.
+
+It must stay cheap (it runs in every process): it avoids importing the ``helpers`` package
+(whose ``__init__`` is for notebooks) and loads the two modules it needs straight from their files.
+"""
+import os
+import sys
+
+_BOOT_DIR = os.path.dirname(os.path.abspath(__file__))
+_HELPERS_DIR = os.path.dirname(_BOOT_DIR)
+_METHODS = ("fork", "spawn", "forkserver")
+
+
+def _load_helper(name):
+    """Import helpers.<name> from its file without running helpers/__init__.py."""
+    full = "helpers." + name
+    module = sys.modules.get(full)
+    if module is not None:
+        return module
+    path = os.path.join(_HELPERS_DIR, name + ".py")
+    if not os.path.exists(path):
+        return None
+    from importlib.machinery import SourceFileLoader, ModuleSpec
+    from importlib._bootstrap import module_from_spec
+
+    loader = SourceFileLoader(full, path)
+    spec = ModuleSpec(full, loader, origin=path)
+    spec.has_location = True
+    module = module_from_spec(spec)
+    sys.modules[full] = module
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        del sys.modules[full]
+        raise
+    return module
+
+
+def _set_default_context(ctxmod, method):
+    default = getattr(ctxmod, "_default_context", None)
+    target = getattr(ctxmod, "_concrete_contexts", {}).get(method)
+    current = getattr(default, "_default_context", None)
+    if target is None or current is None:
+        return
+    if not hasattr(ctxmod, "_course_platform_default"):
+        ctxmod._course_platform_default = current._name
+    default._default_context = target
+
+
+class _PatchingLoader:
+    """Wraps the real loader of multiprocessing.context; patches the module once it has run."""
+
+    def __init__(self, loader, method):
+        self._loader = loader
+        self._method = method
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _set_default_context(module, self._method)
+
+    def __getattr__(self, name):  # get_source, get_filename, ... for tracebacks
+        return getattr(self._loader, name)
+
+
+class _StartMethodHook:
+    """sys.meta_path finder that only reacts to ``multiprocessing.context``."""
+
+    def __init__(self, method):
+        self.method = method
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "multiprocessing.context":
+            return None
+        try:
+            sys.meta_path.remove(self)
+        except ValueError:
+            pass
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find else None
+            if spec is not None and spec.loader is not None:
+                spec.loader = _PatchingLoader(spec.loader, self.method)
+                return spec
+        return None
+
+
+def _install_start_method(method):
+    if method not in _METHODS:
+        return
+    ctxmod = sys.modules.get("multiprocessing.context")
+    if ctxmod is not None:
+        _set_default_context(ctxmod, method)
+    else:
+        sys.meta_path.insert(0, _StartMethodHook(method))
+
+
+def _chain_other_sitecustomize():
+    """Run the sitecustomize we shadowed (e.g. a distribution's or a venv's), if any."""
+    from importlib.machinery import PathFinder
+
+    others = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BOOT_DIR]
+    spec = PathFinder.find_spec("sitecustomize", others)
+    if spec is None or spec.loader is None:
+        return
+    from importlib._bootstrap import module_from_spec
+
+    ours = sys.modules.get("sitecustomize")
+    module = module_from_spec(spec)
+    sys.modules["sitecustomize"] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if ours is not None:
+            sys.modules["sitecustomize"] = ours
+
+
+def _main():
+    environ = os.environ
+    if environ.get("COURSE_RUN_ID"):
+        childio = _load_helper("childio")
+        if childio is not None:
+            childio.install()
+        _install_start_method(environ.get("COURSE_START_METHOD", ""))
+        if environ.get("COURSE_TRACE_DIR"):
+            try:
+                tracer = _load_helper("tracer")
+            except ImportError:
+                tracer = None
+            install = getattr(tracer, "install_from_env", None)
+            if install is not None:
+                install()
+    _chain_other_sitecustomize()
+
+
+_main()

@@ -1,0 +1,163 @@
+"""Classic multiprocessing failures -> a short Chinese explanation and the fix.
+
+    from helpers import explain
+    for hint in explain(result.stderr):   # or explain(exception) in the kernel
+        print(hint.format())
+
+``explain`` matches error text (a run's stderr, or an exception with its traceback);
+``explain_hang`` reads a trace of a program that timed out and says who waited for what.
+"""
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Hint", "explain", "explain_hang", "format_hints"]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One explanation: a title, what happened (1-3 sentences) and how to fix it (Chinese)."""
+
+    title: str
+    explanation_zh: str
+    fix_zh: str
+
+    def format(self) -> str:
+        """Three lines: title, explanation, fix."""
+        return f"提示 (hint)：{self.title}\n  原因：{self.explanation_zh}\n  改法：{self.fix_zh}"
+
+
+_CELL_FUNCTION = Hint(
+    "子进程找不到在 notebook 里定义的函数",
+    "在 spawn 和 forkserver 启动方式 (start method) 下，子进程是一个全新的 Python 解释器，"
+    "它要重新导入 (import) 主模块，才能按名字找到目标函数；notebook 单元格里定义的函数"
+    "不在任何能导入的文件里，所以子进程找不到它（Pool 还可能因此一直卡住）。",
+    "把函数写进 .py 文件：用 %%program 写成程序、用 %%run_program 运行；"
+    "或者从 helpers.workers 导入现成的函数作为 target。",
+)
+
+_RULES: list[tuple[re.Pattern[str], Hint]] = [
+    (re.compile(r"Can't get attribute '[^']+' on <module '__main__'"), _CELL_FUNCTION),
+    (re.compile(r"Can't (?:pickle|get) local object|Can't pickle <function <lambda>"
+                r"|Can't pickle <function [^>]*> ?: attribute lookup"),
+     Hint("目标函数无法被序列化 (pickle)",
+          "要把任务交给另一个进程，multiprocessing 用 pickle 按“模块名 + 函数名”传递函数；"
+          "定义在函数内部的函数 (local function) 和 lambda 没有可以查找的名字，所以传不过去。",
+          "把目标函数定义在模块的顶层 (top level)，用 def 起一个名字，不要用 lambda 或嵌套函数。")),
+    (re.compile(r"daemonic processes are not allowed to have children"),
+     Hint("守护进程 (daemon) 不能再创建子进程",
+          "守护进程会在主进程结束时被直接终止，来不及清理它的子进程，"
+          "所以 multiprocessing 禁止守护进程调用 start() 创建子进程。",
+          "把这个进程改成非守护进程 (daemon=False) 并在主进程里 join() 它；"
+          "或者让主进程来创建所有子进程。")),
+    (re.compile(r"in qsize\b[\s\S]{0,400}?NotImplementedError|sem_getvalue"),
+     Hint("macOS 上不支持 Queue.qsize()",
+          "qsize() 依赖操作系统的 sem_getvalue()，macOS 没有实现它，所以会抛出 "
+          "NotImplementedError；而且就算在 Linux 上，qsize() 的结果也只是一个瞬间的近似值。",
+          "不要用 qsize()/empty() 判断何时结束：让生产者在结束时放入哨兵 (sentinel，如 None)，"
+          "消费者读到哨兵就退出。")),
+    (re.compile(r"objects should only be shared between processes\s+through inheritance"),
+     Hint("锁 (Lock) 或队列 (Queue) 传递的方式不对",
+          "multiprocessing 的 Lock、Queue 只能在创建进程时通过 Process(args=...) 传给子进程"
+          "（继承, inheritance），不能放进另一个 Queue，也不能作为 Pool.map 的参数传递。",
+          "在 start() 之前创建它们并写进 Process(target=..., args=(lock, q)) 的参数；"
+          "Pool 需要时用 Manager().Lock() / Manager().Queue()，或 Pool(initializer=...)。")),
+    (re.compile(r"cannot pickle '_thread\.(?:R?lock|RLock)' object"),
+     Hint("把线程用的锁或队列交给了进程",
+          "threading.Lock 和 queue.Queue 只在一个进程内部的线程之间起作用，"
+          "它们无法被序列化 (pickle) 传到另一个进程。",
+          "改用 multiprocessing.Lock() 和 multiprocessing.Queue()。")),
+    (re.compile(r"An attempt has been made to start a new process before\s+the\s+current process"
+                r"\s+has finished its bootstrapping phase"),
+     Hint("缺少 if __name__ == \"__main__\": 保护",
+          "spawn/forkserver 的子进程会重新导入主模块；如果创建进程的代码写在模块顶层，"
+          "子进程导入时又会去创建进程，multiprocessing 发现后就报这个错。",
+          "把创建和启动进程的代码放进 if __name__ == \"__main__\": 代码块里，"
+          "目标函数的定义留在顶层。")),
+    (re.compile(r"cannot start a process twice"),
+     Hint("同一个 Process 对象 start() 了两次",
+          "一个 Process 对象只对应一个进程，只能启动一次，结束后也不能再启动。",
+          "需要再运行一次时，新建一个 Process 对象再 start()。")),
+    (re.compile(r"can only join a started process"),
+     Hint("join() 了一个还没有 start() 的进程",
+          "join() 等待的是一个正在运行或已经结束的进程；还没启动的进程没有什么可等的。",
+          "先调用 p.start()，再调用 p.join()；检查是不是漏写了 start()，或者把 start 写成了 run()。")),
+]
+
+
+def explain(error: str | BaseException | None) -> list[Hint]:
+    """Hints for every classic failure found in ``error`` (text, or an exception)."""
+    if error is None:
+        return []
+    if isinstance(error, BaseException):
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    else:
+        text = str(error)
+    hints: list[Hint] = []
+    for pattern, hint in _RULES:
+        if hint not in hints and pattern.search(text):
+            hints.append(hint)
+    return hints
+
+
+_WAITS = {
+    "join_begin": ("join()", "等待进程 {obj} 结束", "确认被等的进程自己能结束（它是不是也在等什么？）；"
+                   "可以给 join(timeout=...) 设上限。"),
+    "get_wait": ("get()", "从队列 (queue) {obj} 取数据，但队列一直是空的",
+                 "检查生产者是否放入了足够的数据；用哨兵 (sentinel) 告诉消费者结束，每个消费者一个。"),
+    "put_wait": ("put()", "往已满的队列 {obj} 放数据，但没有人取",
+                 "确认有消费者在取；或者先取走数据再 join() 生产者。"),
+    "lock_wait": ("acquire()", "获取锁 (lock) {obj}，但它一直被占着",
+                  "用 with lock: 保证每次 acquire() 都有对应的 release()；检查有没有进程拿着锁在等别的东西。"),
+    "qjoin_begin": ("JoinableQueue.join()", "等待队列 {obj} 的所有任务被 task_done()",
+                    "每个 get() 到的任务处理完都要调用一次 task_done()。"),
+}
+_ENDS = {"join_end": "join_begin", "get": "get_wait", "put": "put_wait",
+         "lock_acquire": "lock_wait", "qjoin_end": "qjoin_begin"}
+
+
+def explain_hang(trace: Any) -> list[Hint]:
+    """For a run that timed out: which process was still waiting, and for what (from its trace)."""
+    events = list(getattr(trace, "events", None) or [])
+    infos = getattr(trace, "processes", None) or []
+    infos = list(infos.values()) if isinstance(infos, dict) else list(infos)
+    names = {int(getattr(i, "pid", 0)): str(getattr(i, "name", "")) for i in infos}
+    helpers = {int(getattr(i, "pid", 0)) for i in infos if getattr(i, "helper", False)}
+    pending: dict[int, Any] = {}  # pid -> the wait event still open
+    for event in events:
+        kind = _kind(event)
+        pid = int(getattr(event, "pid", 0))
+        if kind in _WAITS:
+            pending[pid] = event
+        elif kind in _ENDS and pid in pending and _kind(pending[pid]) == _ENDS[kind]:
+            del pending[pid]
+    hints = []
+    for pid, event in sorted(pending.items()):
+        if pid in helpers:
+            continue
+        call, what, fix = _WAITS[_kind(event)]
+        obj = str(getattr(event, "obj", ""))
+        if _kind(event) == "join_begin" and obj.isdigit():
+            obj = f"{names.get(int(obj), 'pid')} (pid {obj})"
+        else:
+            label = getattr(trace, "label", None)
+            obj = label(obj) if callable(label) else obj
+        who = f"{names.get(pid, 'pid')} (pid {pid})"
+        hints.append(Hint(
+            f"程序卡住了：{who} 停在 {call}",
+            f"超时 (timeout) 时，{who} 正在{what.format(obj=obj)}，一直没有等到。",
+            fix))
+    return hints
+
+
+def _kind(event: Any) -> str:
+    kind = getattr(event, "kind", "")
+    return str(getattr(kind, "value", kind))
+
+
+def format_hints(hints: list[Hint]) -> str:
+    """All hints as text, one block each."""
+    return "\n".join(h.format() for h in hints)

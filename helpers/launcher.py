@@ -1,0 +1,625 @@
+"""Run a student's multiprocessing program as a real script, watch every process, clean up.
+
+    from helpers import run_script
+    result = run_script("tickets.py", start_method="spawn", timeout=10)
+    print(result.summary())            # exit 0 · 3 processes · 2.03 s
+
+Data flow::
+
+    kernel (this module)                          the program's processes
+    --------------------                          -----------------------
+    run_script ── Popen(new session) ──────────>  python -u x.py    (env: PYTHONPATH=helpers/_boot:…,
+       │                                            │                COURSE_RUN_ID, COURSE_START_METHOD,
+       │                                            │                COURSE_TRACE_DIR)
+       │                                            ├─ sitecustomize: childio frames each line with pid+name,
+       │                                            │  start method becomes the default context, tracer on
+       │                                            └─ Process.start() ─> children (same env, same bootstrap)
+       │   reader thread x2 <── stdout / stderr pipes (frames, one os.write each) ──┘
+       │        └─ FrameParser ─> OutputLine ─> queue.Queue
+       │   main thread: prints "[name pid N] text" live, polls the process tree every 50 ms,
+       │                enforces the timeout, turns KeyboardInterrupt (Stop button) into a result
+       │   finally: ProcessTree.kill_all() — every descendant, the session, COURSE_RUN_ID holders
+       │   Trace.load(COURSE_TRACE_DIR) <── events-<pid>.log files written by helpers.tracer
+       └─> RunResult(returncode, output, exitcodes, timed_out, interrupted, duration, leftovers,
+                     trace, hints)
+"""
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from helpers import startmethods
+from helpers.childio import FrameParser
+from helpers.explain import Hint, explain, explain_hang, format_hints
+
+__all__ = ["run_script", "run_code", "RunResult", "OutputLine", "ProgramError",
+           "ProgramNotFoundError", "PROGRAMS_DIR"]
+
+PROGRAMS_DIR = ".programs"
+POLL_INTERVAL = 0.05
+_BOOT_DIR = Path(__file__).resolve().parent / "_boot"
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    """One whole line a process of the program printed."""
+
+    t: float  # seconds since the program started
+    pid: int
+    name: str  # multiprocessing process name, "MainProcess" for the main program
+    stream: str  # "stdout" or "stderr"
+    text: str
+
+    def format(self) -> str:
+        """``[name pid N] text`` (stderr lines: ``[name pid N stderr] text``)."""
+        tag = f"{self.name} pid {self.pid}" + (" stderr" if self.stream == "stderr" else "")
+        return f"[{tag}] {self.text}"
+
+
+class ProgramNotFoundError(FileNotFoundError):
+    """The script to run does not exist (neither in cwd nor in .programs/)."""
+
+
+class ProgramError(subprocess.CalledProcessError):
+    """A program run that failed: non-zero exit, timeout or interruption."""
+
+    def __init__(self, result: RunResult) -> None:
+        super().__init__(result.returncode, result.args, result.stdout, result.stderr)
+        self.result = result
+
+    def __str__(self) -> str:
+        r = self.result
+        name = Path(r.args[2]).name if len(r.args) > 2 else "program"
+        if r.timed_out:
+            head = f"程序 {name} 超时 (timeout)：运行 {r.duration:.2f} s 后被终止。"
+        elif r.interrupted:
+            head = f"程序 {name} 被中断 (interrupted)，运行了 {r.duration:.2f} s。"
+        else:
+            head = f"程序 {name} 运行失败：退出码 (exit code) {r.returncode}。"
+        tail = [line.format() for line in r.output if line.stream == "stderr"][-8:]
+        parts = [head] + (["最后的错误输出："] + tail if tail else [])
+        parts += [f"提示：{h.title}" for h in r.hints]
+        return "\n".join(parts)
+
+
+@dataclass
+class RunResult:
+    """What happened when a program ran; shaped like subprocess.CompletedProcess."""
+
+    args: list[str]
+    returncode: int
+    output: list[OutputLine] = field(default_factory=list)
+    duration: float = 0.0
+    timed_out: bool = False
+    interrupted: bool = False
+    leftovers: list[int] = field(default_factory=list)
+    exitcodes: dict[int, int | None] = field(default_factory=dict)
+    processes: int = 1
+    pid: int = 0
+    start_method: str = ""
+    trace: Any = None
+    hints: list[Hint] = field(default_factory=list)
+
+    @property
+    def stdout(self) -> str:
+        """Everything printed on stdout by every process, without the ``[name pid N]`` tags."""
+        return "".join(line.text + "\n" for line in self.output if line.stream == "stdout")
+
+    @property
+    def stderr(self) -> str:
+        """Everything printed on stderr by every process, without tags."""
+        return "".join(line.text + "\n" for line in self.output if line.stream == "stderr")
+
+    def lines(self, name: str | None = None, stream: str | None = None) -> list[str]:
+        """Texts of the output lines, optionally only those of one process name / stream."""
+        return [line.text for line in self.output
+                if (name is None or line.name == name) and (stream is None or line.stream == stream)]
+
+    def summary(self) -> str:
+        """One line, e.g. ``exit 0 · 3 processes · 2.03 s``."""
+        if self.timed_out:
+            head = f"timed out (exit {self.returncode})"
+        elif self.interrupted:
+            head = f"interrupted (exit {self.returncode})"
+        else:
+            head = f"exit {self.returncode}"
+        parts = [head, f"{self.processes} process{'es' if self.processes != 1 else ''}",
+                 f"{self.duration:.2f} s"]
+        if self.leftovers:
+            parts.append(f"killed {len(self.leftovers)} leftover process"
+                         f"{'es' if len(self.leftovers) != 1 else ''}")
+        return " · ".join(parts)
+
+    def check_returncode(self) -> None:
+        """Raise ProgramError if the program failed, timed out or was interrupted."""
+        if self.returncode != 0 or self.timed_out or self.interrupted:
+            raise ProgramError(self)
+
+    def __repr__(self) -> str:
+        return f"RunResult({self.summary()})"
+
+
+def run_script(path: str | os.PathLike[str], *args: object, start_method: str | None = None,
+               cwd: str | os.PathLike[str] | None = None, timeout: float | None = 30.0,
+               trace: bool = True, echo: bool = True, env: dict[str, str] | None = None,
+               raise_on_interrupt: bool = False) -> RunResult:
+    """Run ``python -u path args`` as a real program and return a RunResult.
+
+        result = run_script("demo.py", start_method="spawn", timeout=10)
+        print(result.summary())
+        result.check_returncode()
+
+    The program runs in a new session with ``start_method`` as its default multiprocessing
+    context (see helpers.startmethods.resolve). With ``echo`` its output and its children's
+    appear live as ``[name pid N] text``. Whatever happens (normal exit, error, timeout, the
+    Stop button), every process it started is killed and reaped before this returns. A bare
+    name not found in ``cwd`` is looked up in ``cwd/.programs/``.
+    """
+    method = startmethods.resolve(start_method)
+    workdir = Path(cwd) if cwd is not None else Path.cwd()
+    script = _find_script(Path(path), workdir)
+    run_id = uuid.uuid4().hex
+    trace_dir = tempfile.mkdtemp(prefix="course-trace-") if trace else None
+    cmd = [sys.executable, "-u", str(script), *map(str, args)]
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=_child_env(env, run_id, method, trace_dir),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, **_session_kwargs())
+    except BaseException:
+        if trace_dir:
+            shutil.rmtree(trace_dir, ignore_errors=True)
+        raise
+    run = _Run(proc, t0, echo, run_id)
+    timed_out = interrupted = False
+    try:
+        try:
+            timed_out = run.wait(timeout)
+        except KeyboardInterrupt:
+            interrupted = True
+    finally:
+        try:
+            leftovers = run.finish(grace=0.0 if (timed_out or interrupted) else 0.3)
+        except KeyboardInterrupt:  # Stop pressed twice: finish the cleanup anyway, fast
+            interrupted = True
+            leftovers = run.finish(grace=0.0)
+    result = RunResult(args=cmd, returncode=proc.returncode if proc.returncode is not None else -9,
+                       output=run.output, duration=time.monotonic() - t0, timed_out=timed_out,
+                       interrupted=interrupted, leftovers=leftovers, pid=proc.pid,
+                       start_method=method)
+    result.trace = _load_trace(trace_dir)
+    result.exitcodes, result.processes = _exitcodes_and_count(result, run.tree)
+    result.hints = explain(result.stderr)
+    if timed_out and result.trace is not None:
+        result.hints += explain_hang(result.trace)
+    if echo and result.hints:
+        print(format_hints(result.hints), flush=True)
+    if interrupted and raise_on_interrupt:
+        raise KeyboardInterrupt
+    return result
+
+
+def run_code(source: str, *args: object, name: str = "program.py", **kwargs: Any) -> RunResult:
+    """Write ``source`` to ``.programs/<name>`` under ``cwd`` and run it with run_script.
+
+        result = run_code("print('hi')", timeout=5)
+    """
+    workdir = Path(kwargs.get("cwd") or Path.cwd())
+    target = write_program(name, source, workdir)
+    return run_script(target, *args, **kwargs)
+
+
+def write_program(name: str, source: str, cwd: str | os.PathLike[str] | None = None) -> Path:
+    """Write a program to ``<cwd>/.programs/<name>`` (creating the folder); return its path."""
+    if not name or Path(name).name != name:
+        raise ValueError(f"程序名 (program name) 只能是文件名，不能带目录：{name!r}")
+    folder = Path(cwd if cwd is not None else Path.cwd()) / PROGRAMS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    target.write_text(textwrap.dedent(source), encoding="utf-8")
+    return target
+
+
+# ----------------------------------------------------------------------------- internals
+
+def _find_script(path: Path, workdir: Path) -> Path:
+    candidate = path if path.is_absolute() else workdir / path
+    if candidate.is_file():
+        return candidate.resolve()
+    if not path.is_absolute() and len(path.parts) == 1:
+        in_programs = workdir / PROGRAMS_DIR / path
+        if in_programs.is_file():
+            return in_programs.resolve()
+    raise ProgramNotFoundError(
+        f"找不到程序文件 {str(path)!r}（在 {workdir} 和 {workdir / PROGRAMS_DIR} 中都没有）。"
+        "先用 %%program 写入它，或检查文件名。")
+
+
+def _child_env(extra: dict[str, str] | None, run_id: str, method: str,
+               trace_dir: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra or {})
+    paths = [str(_BOOT_DIR), str(_REPO_ROOT)]
+    if env.get("PYTHONPATH"):
+        paths.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["COURSE_RUN_ID"] = run_id
+    env["COURSE_START_METHOD"] = method
+    if trace_dir:
+        env["COURSE_TRACE_DIR"] = trace_dir
+    else:
+        env.pop("COURSE_TRACE_DIR", None)
+    return env
+
+
+def _session_kwargs() -> dict[str, Any]:
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
+class _Run:
+    """The running program: its reader threads, its output queue and its process tree."""
+
+    _EOF = object()
+
+    def __init__(self, proc: subprocess.Popen[bytes], t0: float, echo: bool, run_id: str) -> None:
+        self.proc, self.t0, self.echo = proc, t0, echo
+        self.output: list[OutputLine] = []
+        self.tree = ProcessTree(proc.pid, run_id)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._eofs = 0
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, name), daemon=True,
+                             name=f"course-reader-{name}")
+            for stream, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: Any, name: str) -> None:
+        parser = FrameParser(self.proc.pid)
+        fd = stream.fileno()
+        put = self._queue.put
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            lines = parser.feed(data) if data else parser.close()
+            now = time.monotonic() - self.t0
+            for pid, pname, text in lines:
+                put(OutputLine(now, pid, pname, name, text))
+            if not data:
+                put(self._EOF)
+                return
+
+    def wait(self, timeout: float | None) -> bool:
+        """Show output until the main process exits; True if the timeout struck first."""
+        deadline = None if timeout is None else self.t0 + timeout
+        next_poll = self.t0 + POLL_INTERVAL
+        while self.proc.poll() is None:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return True
+            if now >= next_poll:
+                self.tree.poll()
+                next_poll = now + POLL_INTERVAL
+            wait_for = min(next_poll - now, (deadline - now) if deadline else POLL_INTERVAL)
+            self._drain(max(wait_for, 0.001))
+        return False
+
+    def _drain(self, block: float | None) -> None:
+        """Take queued lines (waiting up to ``block`` s for the first) and print them."""
+        items = []
+        try:
+            items.append(self._queue.get(timeout=block) if block else self._queue.get_nowait())
+            while True:
+                items.append(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+        lines = [item for item in items if item is not self._EOF]
+        self.output.extend(lines)
+        if self.echo and lines:
+            _echo(lines)
+        self._eofs += len(items) - len(lines)
+
+    def finish(self, grace: float) -> list[int]:
+        """Kill and reap every process of the run, collect the rest of the output."""
+        if grace:
+            self.tree.wait_quiet(grace)
+        leftovers = self.tree.kill_all()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent already
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        deadline = time.monotonic() + 3.0
+        while self._eofs < len(self._readers) and time.monotonic() < deadline:
+            self._drain(0.05)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        return leftovers
+
+
+def _echo(lines: Sequence[OutputLine]) -> None:
+    """Print lines into the cell, grouped by stream so each group is one write."""
+    group: list[str] = []
+    current = lines[0].stream
+    for line in [*lines, None]:
+        if line is None or line.stream != current:
+            target = sys.stderr if current == "stderr" else sys.stdout
+            target.write("".join(group))
+            target.flush()
+            if line is None:
+                return
+            group, current = [], line.stream
+        group.append(line.format() + "\n")
+
+
+def _load_trace(trace_dir: str | None) -> Any:
+    if trace_dir is None:
+        return None
+    try:
+        try:
+            from helpers.trace import Trace
+        except ImportError:
+            return None
+        try:
+            return Trace.load(trace_dir)
+        except (OSError, ValueError):
+            return None
+    finally:
+        shutil.rmtree(trace_dir, ignore_errors=True)
+
+
+def _exitcodes_and_count(result: RunResult, tree: ProcessTree) -> tuple[dict[int, int | None], int]:
+    """Exit code of every process of the run (trace + launcher) and how many processes ran."""
+    infos = getattr(result.trace, "processes", None) or []
+    infos = list(infos.values()) if isinstance(infos, dict) else list(infos)
+    helpers = tree.helper_pids() | {int(i.pid) for i in infos if getattr(i, "helper", False)}
+    codes: dict[int, int | None] = {int(i.pid): getattr(i, "exitcode", None) for i in infos
+                                     if int(i.pid) not in helpers}
+    codes[result.pid] = result.returncode
+    pids = set(codes) | {line.pid for line in result.output} | tree.seen_pids()
+    return codes, max(len(pids - helpers), 1)
+
+
+# ----------------------------------------------------------------------------- process tree
+# Linux reads /proc directly (a full scan costs ~1-3 ms, psutil's ~8 ms); elsewhere psutil.
+_LINUX = sys.platform.startswith("linux")
+_HELPER_MARKERS = (b"multiprocessing.forkserver", b"multiprocessing.resource_tracker")
+_SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+@dataclass(frozen=True)
+class _ProcInfo:
+    pid: int
+    ppid: int
+    sid: int  # session id (0 where the OS has none)
+    start: float  # start time; with pid it identifies a process even if the pid is reused
+
+
+def _scan() -> dict[int, _ProcInfo]:
+    """Every process on the machine: pid -> (ppid, session, start time)."""
+    table: dict[int, _ProcInfo] = {}
+    if _LINUX:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                info = _stat(int(entry))
+                if info is not None:
+                    table[info.pid] = info
+        return table
+    import psutil
+
+    for proc in psutil.process_iter(["ppid", "create_time"]):
+        pid = proc.pid
+        try:
+            sid = os.getsid(pid) if hasattr(os, "getsid") else 0
+        except OSError:
+            continue
+        table[pid] = _ProcInfo(pid, proc.info["ppid"] or 0, sid, proc.info["create_time"] or 0.0)
+    return table
+
+
+def _stat(pid: int) -> _ProcInfo | None:
+    """Linux: one process from /proc/<pid>/stat; None if gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(b")") + 2:].split(b" ", 20)
+    if fields[0] in (b"Z", b"X"):
+        return None
+    return _ProcInfo(pid, int(fields[1]), int(fields[3]), float(fields[19]))
+
+
+def _alive(pid: int, start: float) -> bool:
+    """True while the process still runs (a zombie has finished: only its parent can reap it)."""
+    if _LINUX:
+        info = _stat(pid)
+        return info is not None and info.start == start
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return proc.create_time() == start and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _read_proc_file(pid: int, name: str) -> bytes:
+    if _LINUX:
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as fh:
+                return fh.read()
+        except OSError:
+            return b""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if name == "cmdline":
+            return "\0".join(proc.cmdline()).encode()
+        return "\0".join(f"{k}={v}" for k, v in proc.environ().items()).encode() + b"\0"
+    except psutil.Error:
+        return b""
+
+
+class ProcessTree:
+    """Every process a run started: descendants, session members and COURSE_RUN_ID holders.
+
+    poll() while the program runs remembers descendants, so orphans re-parented to init are
+    still known; kill_all() adds the session and an environment scan (double-forked daemons
+    that left the session), then SIGTERM, a short grace, SIGKILL, and waits for them.
+    """
+
+    def __init__(self, root: int, run_id: str) -> None:
+        self.root = root
+        self.run_id = run_id
+        self.known: dict[int, float] = {}  # pid -> start time, descendants ever seen
+        self._helpers: set[int] = set()
+        self._not_helpers: set[int] = set()
+        self._root_start: float | None = None
+        info = _stat(root) if _LINUX else None
+        if info is not None:
+            self._root_start = info.start
+
+    def poll(self) -> None:
+        """Scan the process table once and remember every new member of the run."""
+        self._absorb(_scan())
+
+    def seen_pids(self) -> set[int]:
+        """Every descendant seen so far (not the main process)."""
+        return set(self.known)
+
+    def helper_pids(self) -> set[int]:
+        """The multiprocessing helper processes (fork server, resource tracker) among them."""
+        return set(self._helpers)
+
+    def wait_quiet(self, grace: float) -> None:
+        """Give descendants up to ``grace`` s to end by themselves (helpers exit after main)."""
+        self.poll()
+        deadline = time.monotonic() + grace
+        while self._alive_members() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def kill_all(self) -> list[int]:
+        """Kill and wait for every process of the run; return the pids that had to be killed."""
+        table = _scan()
+        self._absorb(table)
+        self._absorb_environ(table)
+        killed: set[int] = set()
+        for sig, wait in ((signal.SIGTERM, 0.5), (_SIGKILL, 2.0), (_SIGKILL, 2.0)):
+            targets = self._alive_members()
+            if not targets and not self._group_alive():
+                break
+            for pid, start in targets:
+                self._signal(pid, start, sig)
+            self._signal_group(sig)
+            killed.update(pid for pid, _ in targets)
+            deadline = time.monotonic() + wait
+            while self._alive_members() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self._absorb(_scan())  # children forked while we were killing
+        self._classify(killed)
+        return sorted(killed - self._helpers)
+
+    # --- internals -------------------------------------------------------------------------
+    def _members(self) -> dict[int, float]:
+        members = dict(self.known)
+        if self._root_start is not None or not _LINUX:
+            members[self.root] = self._root_start if self._root_start is not None else -1.0
+        return members
+
+    def _alive_members(self) -> list[tuple[int, float]]:
+        out = []
+        for pid, start in self._members().items():
+            if pid == self.root and not _LINUX:
+                if _alive_any(pid):
+                    out.append((pid, start))
+            elif _alive(pid, start):
+                out.append((pid, start))
+        return out
+
+    def _absorb(self, table: dict[int, _ProcInfo]) -> None:
+        parents = {pid for pid, start in self._members().items()
+                   if pid in table and (start < 0 or table[pid].start == start)}
+        children: dict[int, list[int]] = {}
+        for info in table.values():
+            children.setdefault(info.ppid, []).append(info.pid)
+        if sys.platform != "win32":  # same session = ours, even after its parent died
+            parents.update(info.pid for info in table.values() if info.sid == self.root)
+        stack = list(parents)
+        while stack:
+            pid = stack.pop()
+            if pid != self.root and pid not in self.known and pid in table:
+                self.known[pid] = table[pid].start
+            for child in children.get(pid, ()):
+                if child not in self.known and child != self.root:
+                    stack.append(child)
+        self._classify(set(self.known))
+
+    def _absorb_environ(self, table: dict[int, _ProcInfo]) -> None:
+        marker = f"COURSE_RUN_ID={self.run_id}\0".encode()
+        skip = {os.getpid(), self.root, *self.known}
+        found = {}
+        for pid, info in table.items():
+            if pid not in skip and marker in _read_proc_file(pid, "environ"):
+                found[pid] = info.start
+        if found:
+            self.known.update(found)
+            self._absorb(table)
+
+    def _classify(self, pids: set[int]) -> None:
+        for pid in pids - self._helpers - self._not_helpers:
+            cmdline = _read_proc_file(pid, "cmdline")
+            if any(marker in cmdline for marker in _HELPER_MARKERS):
+                self._helpers.add(pid)
+
+    def _signal(self, pid: int, start: float, sig: int) -> None:
+        if pid != self.root and not _alive(pid, start):
+            return  # gone, or the pid now belongs to someone else
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _signal_group(self, sig: int) -> None:
+        if hasattr(os, "killpg"):
+            try:
+                os.killpg(self.root, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _group_alive(self) -> bool:
+        if not hasattr(os, "killpg"):
+            return False
+        try:
+            os.killpg(self.root, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+
+def _alive_any(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
