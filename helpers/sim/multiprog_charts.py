@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from helpers.sim.multiprog import (
     JobState,
@@ -167,6 +167,7 @@ def plot_trace(trace: MultiprogTrace, ax: Axes | None = None, t_max: int | None 
     ax.set_ylim(len(lanes) - 0.5, -0.5 - 0.5)
     longest = t_max if t_max is not None else total
     ax.set_xlim(0, longest + max(4.0, 0.14 * longest))  # room for the "total" label
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("time (ticks)")
     ax.set_title(f"{trace.mode.value}: {total} ticks, CPU utilisation {trace.utilisation:.0%}",
                  loc="left", fontsize=10)
@@ -192,6 +193,7 @@ def plot_runs(*traces: MultiprogTrace, axes: Sequence[Axes] | None = None) -> Fi
     panel each on a shared time axis, with one legend. Returns the figure."""
     if not traces:
         raise MultiprogInputError("至少需要一次运行 (trace)")
+    made_here = axes is None
     if axes is None:
         rows = len(traces[0].jobs) + 1
         fig, made = plt.subplots(len(traces), 1, sharex=True, squeeze=False,
@@ -205,4 +207,7 @@ def plot_runs(*traces: MultiprogTrace, axes: Sequence[Axes] | None = None) -> Fi
     for ax in axes[:-1]:
         ax.set_xlabel("")
     add_state_legend(axes[0], traces)
-    return axes[0].figure
+    fig = axes[0].figure
+    if made_here:
+        fig.tight_layout()
+    return fig
