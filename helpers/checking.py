@@ -43,6 +43,7 @@ PROGRAMS_DIR = ".programs"
 DEFAULT_TIMEOUT = 10.0
 _TAIL = 12  # lines of output quoted in a failure message
 _HELPER_NAMES = ("forkserver", "resource_tracker")
+_EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
 
 
 class TaskCheckFailed(AssertionError):
@@ -176,10 +177,13 @@ def _stderr_text(result: Any) -> str:
 
 
 def _stderr_tail(result: Any, tail: int = 8) -> str:
+    """The error lines worth quoting: the last exception line and what follows it, else the tail."""
     lines = [ln for ln in _stderr_text(result).splitlines() if ln.strip()]
     if not lines:
         return ""
-    return "\n错误输出的最后几行：\n" + "\n".join("  " + ln for ln in lines[-tail:])
+    starts = [i for i, ln in enumerate(lines) if _EXCEPTION_LINE.match(ln)]
+    shown = lines[starts[-1]:starts[-1] + 4] if starts else lines[-tail:]
+    return "\n错误输出（节选）：\n" + "\n".join("  " + ln for ln in shown)
 
 
 def _hints_text(result: Any) -> str:
@@ -267,7 +271,11 @@ def child_processes(result: Any) -> list[Child]:
     are left out. Ordered by start time when the trace has it, else by pid.
     """
     trace = getattr(result, "trace", None)
-    infos: Mapping[int, Any] = getattr(trace, "processes", None) or {}
+    listed = getattr(trace, "processes", None) or {}
+    if isinstance(listed, Mapping):
+        infos: Mapping[int, Any] = listed
+    else:  # helpers.trace.Trace lists ProcessInfo records
+        infos = {int(p.pid): p for p in listed if not getattr(p, "helper", False)}
     codes: Mapping[int, Any] = getattr(result, "exitcodes", None) or {}
     root = main_pid(result)
     kids = []

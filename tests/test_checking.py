@@ -137,10 +137,11 @@ def test_find_program_says_run_the_cell_first(tmp_path: Path) -> None:
 def test_run_task_returns_the_run_of_a_good_program(tmp_path: Path, method: str, no_leftovers: None) -> None:
     write(tmp_path, "good.py", """
         import os
-        from multiprocessing import Process
+        from multiprocessing import Process, parent_process
 
         def work(i):
-            print(f"child {i} pid={os.getpid()} ppid={os.getppid()}")
+            # os.getppid() would name the fork server under forkserver: ask multiprocessing
+            print(f"child {i} pid={os.getpid()} ppid={parent_process().pid}")
 
         if __name__ == "__main__":
             ps = [Process(target=work, args=(i,)) for i in range(2)]
