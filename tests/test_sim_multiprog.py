@@ -345,3 +345,15 @@ def test_runs_chart_on_given_axes() -> None:
     assert plot_runs(run_batch(EXAMPLE), run_multiprogrammed(EXAMPLE), axes=list(axes)) is fig
     with pytest.raises(MultiprogInputError):
         plot_runs(run_batch(EXAMPLE), axes=list(axes))
+
+
+def test_model_module_does_not_import_matplotlib_but_offers_the_plots() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers.sim.multiprog as m; assert 'matplotlib' not in sys.modules; "
+            "assert m.plot_runs is __import__('helpers.sim.multiprog_charts', "
+            "fromlist=['x']).plot_runs")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
