@@ -234,3 +234,101 @@ def test_a_finished_process_stays_done_and_every_instruction_runs_once() -> None
     assert trace.ticks[-1].cpu_busy, "the run ends with the last instruction"
     ran = sum(1 for t in trace.ticks if t.cpu_busy)
     assert ran == sum(len(p.instructions) for p in trace.programs)
+
+
+# --- chart and widget (no browser: a RecordingDisplay stands in for IPython's display) ---
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from IPython.display import Image  # noqa: E402
+
+from helpers.sim.charts import STATE_COLOURS, plot_process_run  # noqa: E402
+from helpers.sim.widgets import process_run_widget  # noqa: E402
+from helpers.widgets import RecordingDisplay  # noqa: E402
+
+
+@pytest.fixture
+def no_show(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def forbidden(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("library code must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", forbidden)
+    yield
+    plt.close("all")
+
+
+def test_plot_process_run_draws_a_cell_per_process_and_tick(no_show: None) -> None:
+    trace = simulate("c7,i,c1,i:c3")
+    ax = plot_process_run(trace)
+    s = stats(trace)
+    assert len(ax.collections) == 2 * trace.total_time + s.cpu_busy + s.io_busy
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"READY", "RUNNING", "BLOCKED", "DONE", "CPU busy"} <= set(labels)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["PID 0", "PID 1", "CPU busy", "IO busy"]
+    assert "total 22 ticks" in ax.get_title()
+    blocked = matplotlib.colors.to_rgba(STATE_COLOURS[State.BLOCKED])
+    colours = [tuple(c.get_facecolor()[0]) for c in ax.collections]
+    assert colours.count(blocked) == 10, "P0 is BLOCKED for 2 x 5 ticks"
+
+
+def test_plot_process_run_upto_tick_draws_only_the_first_ticks(no_show: None) -> None:
+    trace = simulate("c7,i,c1,i:c3")
+    fig, (a, b) = plt.subplots(2)
+    plot_process_run(trace, ax=a, upto_tick=3)
+    plot_process_run(trace, ax=b, upto_tick=0)
+    assert len(a.collections) == 3 * 2 + 3  # two lanes and the CPU row for ticks 1..3
+    assert len(b.collections) == 0
+    assert "tick 3 of 22" in a.get_title()
+    assert a.get_xlim() == b.get_xlim() == (0.5, 22.5), "stepping must not rescale the chart"
+
+
+def test_process_run_widget_shows_controls_chart_and_hidden_answer() -> None:
+    shown = RecordingDisplay()
+    w = process_run_widget("c7,i,c1,i:c3", display=shown)
+    assert len(shown.shown) == 3 and isinstance(shown.shown[1], Image)
+    assert w.tick.value == 0 and w.tick.max == 22
+    assert w.predict.answer.value == ""
+    plt.close("all")
+
+
+def test_process_run_widget_policy_change_resimulates_and_redraws() -> None:
+    shown = RecordingDisplay()
+    w = process_run_widget("c7,i,c1,i:c3", tick=None, display=shown)
+    w.predict.prediction.value = "22"
+    w.predict.button.click()
+    assert w.predict.revealed
+    w.switch.value = "SWITCH_ON_END"
+    assert w.trace.total_time == 25  # P0 keeps the CPU through both I/Os, then P1's 3 ticks
+    assert w.tick.max == 25 and w.play.max == 25
+    assert not w.predict.revealed, "new settings hide the old answer"
+    images = shown.images()
+    assert len(images) == 2 and images[0] != images[1]
+    w.io_length.value = 0
+    assert w.trace.total_time == 15 and w.tick.value == 15
+    assert len(shown.images()) == 3
+
+
+def test_process_run_widget_steps_with_the_slider_and_play() -> None:
+    shown = RecordingDisplay()
+    w = process_run_widget("c2,i:c3", io_length=2, display=shown)
+    w.tick.value = 2
+    assert w.chart.params["upto_tick"] == 2
+    w.play.value = 4  # Play drives the tick slider (linked)
+    assert w.tick.value == 4 and w.chart.params["upto_tick"] == 4
+    images = shown.images()
+    assert len(images) == 3 and len(set(images)) == 3
+    assert len(shown.shown) == 3, "redraws update the chart output in place"
+
+
+def test_process_run_widget_reveals_only_after_a_prediction() -> None:
+    w = process_run_widget("c7,i,c1,i:c3", display=RecordingDisplay())
+    w.predict.button.click()
+    assert w.predict.answer.value == "" and w.tick.value == 0
+    w.predict.prediction.value = "20"
+    w.predict.button.click()
+    assert w.predict.correct is False
+    assert "Stats: Total Time 22" in w.predict.answer.value
+    assert "RUN:io_done" in w.predict.answer.value
+    assert w.tick.value == 22, "revealing also shows the whole run on the chart"

@@ -153,3 +153,85 @@ def test_bad_arguments_exit_2_with_a_message_and_no_traceback(args: list[str], m
     assert done.returncode == 2
     assert "error:" in done.stderr and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- chart and widget (no browser: a RecordingDisplay stands in for IPython's display) ---
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from helpers.sim.charts import plot_job_lengths, plot_schedule  # noqa: E402
+from helpers.sim.widgets import scheduler_widget  # noqa: E402
+from helpers.widgets import RecordingDisplay  # noqa: E402
+
+
+@pytest.fixture
+def no_show(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def forbidden(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("library code must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", forbidden)
+    yield
+    plt.close("all")
+
+
+def test_plot_schedule_draws_slices_and_marks_response_and_turnaround(no_show: None) -> None:
+    trace = schedule([5, 3, 8], "RR", quantum=2)
+    ax = plot_schedule(trace)
+    # per job: one pale "in system" bar; plus one block per slice
+    assert len(ax.collections) == 3 + len(trace.slices)
+    texts = [t.get_text() for t in ax.texts]
+    assert "R=0  T=12" in texts and "R=2  T=9" in texts and "R=4  T=16" in texts
+    assert "turnaround 12.33" in ax.get_title()
+    assert ax.get_xlim()[1] >= 16
+
+
+def test_plot_job_lengths_shows_only_the_jobs(no_show: None) -> None:
+    ax = plot_job_lengths([300, 100, 200], policy="SJF")
+    assert len(ax.collections) == 3
+    assert "SJF" in ax.get_title()
+
+
+def test_scheduler_widget_hides_the_schedule_until_a_prediction() -> None:
+    shown = RecordingDisplay()
+    w = scheduler_widget("100,200,300", display=shown)
+    assert w.chart.params["revealed"] is False and w.predict.answer.value == ""
+    w.predict.button.click()
+    assert not w.predict.revealed and len(shown.images()) == 1
+    w.predict.prediction.value = "333.33"
+    w.predict.button.click()
+    assert w.predict.correct is True
+    assert "Average -- Response: 133.33  Turnaround 333.33" in w.predict.answer.value
+    assert w.chart.params["revealed"] is True
+    images = shown.images()
+    assert len(images) == 2 and images[0] != images[1], "the Gantt chart replaces the job list"
+    plt.close("all")
+
+
+def test_scheduler_widget_controls_reschedule_and_hide_the_answer() -> None:
+    shown = RecordingDisplay()
+    w = scheduler_widget([5, 3, 8], display=shown)
+    assert w.quantum.disabled
+    w.policy.value = "RR"
+    assert not w.quantum.disabled
+    w.quantum.value = 2
+    assert job_stats(w.trace).average_turnaround == pytest.approx(37 / 3)
+    w.predict.prediction.value = "12.33"
+    w.predict.button.click()
+    assert w.predict.correct is True
+    w.lengths.value = "1,2"
+    assert not w.predict.revealed and w.chart.params["revealed"] is False
+    assert [j.length for j in w.trace.jobs] == [1.0, 2.0]
+
+
+def test_scheduler_widget_reports_bad_lengths_and_keeps_the_last_schedule() -> None:
+    shown = RecordingDisplay()
+    w = scheduler_widget("4,2", display=shown)
+    before = w.trace
+    w.lengths.value = "4,x"
+    assert "-l 10,15,20" in w.status.value
+    assert w.trace is before and len(shown.images()) == 1
+    w.lengths.value = "4,1"
+    assert w.status.value == "" and len(shown.images()) == 2

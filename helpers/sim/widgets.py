@@ -1,0 +1,264 @@
+"""Widgets for the process-state simulator and the scheduler, built on ``helpers.widgets``.
+
+    process_run_widget(programs="c7,i,c1,i:c3")
+        -S / -I dropdowns, an L slider ──> simulate() again ──> LiveChart redraw, answer hidden
+        tick slider <─link─> Play         ──> LiveChart redraw up to that tick
+        PredictThenReveal: total time?    ──> the -c table and the -p statistics
+
+    scheduler_widget(lengths="100,200,300")
+        policy dropdown, quantum slider, job lengths text ──> schedule() again, answer hidden
+        PredictThenReveal: average turnaround? ──> trace, statistics, and the Gantt chart
+
+Each function displays its widgets and one chart output (a PNG that the controls update in
+place), and returns an object holding the controls, so tests (and curious students) can drive
+it from code. Without a live front end the static chart stays in the cell's output.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+from matplotlib.axes import Axes
+
+from helpers.sim.charts import plot_job_lengths, plot_process_run, plot_schedule
+from helpers.sim.process_run import (
+    IoDonePolicy,
+    ProcessRunTrace,
+    Program,
+    SwitchPolicy,
+    format_stats,
+    format_trace,
+    parse_programs,
+    simulate,
+)
+from helpers.sim.scheduler import (
+    Policy,
+    ScheduleError,
+    ScheduleTrace,
+    job_stats,
+    parse_lengths,
+    schedule,
+)
+from helpers.sim.scheduler import format_stats as format_schedule_stats
+from helpers.sim.scheduler import format_trace as format_schedule_trace
+from helpers.widgets import DisplayFunction, LiveChart, PredictThenReveal, check_number
+
+__all__ = ["ProcessRunWidget", "SchedulerWidget", "process_run_widget", "scheduler_widget"]
+
+_STYLE = {"description_width": "initial"}
+
+
+def _show(display: DisplayFunction | None, obj: Any) -> None:
+    if display is not None:
+        display(obj)
+        return
+    from IPython.display import display as ipython_display
+
+    ipython_display(obj)
+
+
+def _draw_process_run(ax: Axes, trace: ProcessRunTrace, upto_tick: int | None) -> None:
+    plot_process_run(trace, ax=ax, upto_tick=upto_tick)
+
+
+def _programs_html(programs: tuple[Program, ...]) -> str:
+    rows = "\n".join(
+        f"Process {pid}: " + " ".join(i.value for i in p.instructions)
+        for pid, p in enumerate(programs)
+    )
+    return f"<b>程序 (programs)</b>，io 之后总跟着一条 io_done：<pre>{html.escape(rows)}</pre>"
+
+
+class ProcessRunWidget:
+    """The process-state simulator as a widget (see :func:`process_run_widget`)."""
+
+    def __init__(
+        self,
+        programs: str | list[Program],
+        io_length: int,
+        switch: SwitchPolicy | str,
+        io_done: IoDonePolicy | str,
+        tick: int | None,
+        display: DisplayFunction | None,
+    ) -> None:
+        self._quiet = False
+        self.programs = tuple(parse_programs(programs) if isinstance(programs, str) else programs)
+        self.trace = simulate(self.programs, io_length, switch, io_done)
+        total = self.trace.total_time
+        start = total if tick is None else max(0, min(tick, total))
+        self.switch = widgets.Dropdown(
+            options=[p.value for p in SwitchPolicy], value=self.trace.switch.value,
+            description="-S 切换策略", style=_STYLE,
+        )
+        self.io_done = widgets.Dropdown(
+            options=[p.value for p in IoDonePolicy], value=self.trace.io_done.value,
+            description="-I I/O 完成后", style=_STYLE,
+        )
+        self.io_length = widgets.IntSlider(
+            value=io_length, min=0, max=max(10, io_length), description="-L I/O 时长",
+            continuous_update=False, style=_STYLE,
+        )
+        self.tick = widgets.IntSlider(
+            value=start, min=0, max=total, description="tick", continuous_update=False,
+            style=_STYLE,
+        )
+        self.play = widgets.Play(value=start, min=0, max=total, interval=600, description="Play")
+        widgets.link((self.play, "value"), (self.tick, "value"))
+        width = max(6.0, 0.28 * total + 2.5)
+        self.chart = LiveChart(
+            _draw_process_run, figsize=(width, 1.2 + 0.45 * (len(self.programs) + 2)),
+            display=display, trace=self.trace, upto_tick=start,
+        )
+        self.predict = PredictThenReveal(
+            "先预测，再检查：这次运行一共需要多少个时钟周期 (Total Time)？",
+            check_number(lambda: self.trace.total_time),
+            lambda: format_trace(self.trace) + "\n\n" + format_stats(self.trace),
+            placeholder="例如 12",
+            on_reveal=self._show_whole_run,
+        )
+        for control in (self.switch, self.io_done, self.io_length):
+            control.observe(self._settings_changed, names="value")
+        self.tick.observe(self._tick_changed, names="value")
+        self.controls: dict[str, widgets.Widget] = {
+            "switch": self.switch, "io_done": self.io_done, "io_length": self.io_length,
+            "tick": self.tick, "play": self.play,
+        }
+        self.box = widgets.VBox([
+            widgets.HTML(_programs_html(self.programs)),
+            widgets.HBox([self.switch, self.io_done]),
+            self.io_length,
+            widgets.HBox([self.play, self.tick]),
+        ])
+
+    def _settings_changed(self, _change: Any) -> None:
+        self.trace = simulate(
+            self.programs, self.io_length.value, self.switch.value, self.io_done.value
+        )
+        total = self.trace.total_time
+        self.predict.reset()
+        self._quiet = True  # one redraw below, not one per slider attribute
+        try:
+            self.tick.value = min(self.tick.value, total)
+            self.tick.max = self.play.max = total
+        finally:
+            self._quiet = False
+        self.chart.redraw(trace=self.trace, upto_tick=self.tick.value)
+
+    def _tick_changed(self, change: Any) -> None:
+        if not self._quiet:
+            self.chart.redraw(upto_tick=change["new"])
+
+    def _show_whole_run(self) -> None:
+        self.tick.value = self.trace.total_time
+
+    def show(self, display: DisplayFunction | None = None) -> None:
+        """Display the controls, the chart and the prediction box."""
+        _show(display, self.box)
+        self.chart.show()
+        _show(display, self.predict.box)
+
+
+def process_run_widget(
+    programs: str | list[Program] = "c7,i,c1,i:c3",
+    io_length: int = 5,
+    switch: SwitchPolicy | str = SwitchPolicy.SWITCH_ON_IO,
+    io_done: IoDonePolicy | str = IoDonePolicy.IO_RUN_LATER,
+    tick: int | None = 0,
+    display: DisplayFunction | None = None,
+) -> ProcessRunWidget:
+    """Display the process-state simulator: policies, I/O length, a tick stepper, a prediction.
+
+    ``programs`` uses the ``-P`` syntax (or Program objects). The chart starts at ``tick``
+    (0: nothing has run yet, so the student predicts first; ``None``: the whole run).
+    """
+    widget = ProcessRunWidget(programs, io_length, switch, io_done, tick, display)
+    widget.show(display)
+    return widget
+
+
+def _draw_schedule(ax: Axes, trace: ScheduleTrace, revealed: bool) -> None:
+    if revealed:
+        plot_schedule(trace, ax=ax)
+    else:
+        plot_job_lengths(trace.jobs, ax=ax, policy=trace.policy.value)
+
+
+class SchedulerWidget:
+    """The scheduler as a widget (see :func:`scheduler_widget`)."""
+
+    def __init__(
+        self,
+        lengths: str | list[float],
+        policy: Policy | str,
+        quantum: int,
+        display: DisplayFunction | None,
+    ) -> None:
+        text = lengths if isinstance(lengths, str) else ",".join(f"{x:g}" for x in lengths)
+        self.trace = schedule(parse_lengths(text), policy, quantum)
+        self.lengths = widgets.Text(
+            value=text, description="作业长度 (-l)", continuous_update=False, style=_STYLE
+        )
+        self.policy = widgets.Dropdown(
+            options=[p.value for p in Policy], value=self.trace.policy.value,
+            description="策略 (-p)", style=_STYLE,
+        )
+        self.quantum = widgets.IntSlider(
+            value=quantum, min=1, max=max(20, quantum), description="时间片 (-q)",
+            continuous_update=False, style=_STYLE, disabled=self.trace.policy is not Policy.RR,
+        )
+        self.status = widgets.HTML("")
+        n = len(self.trace.jobs)
+        self.chart = LiveChart(
+            _draw_schedule, figsize=(8.0, 1.6 + 0.5 * n), display=display,
+            trace=self.trace, revealed=False,
+        )
+        self.predict = PredictThenReveal(
+            "先预测，再检查：平均周转时间 (average turnaround) 是多少？（保留两位小数即可）",
+            check_number(lambda: job_stats(self.trace).average_turnaround, tolerance=0.01),
+            lambda: format_schedule_trace(self.trace) + "\n\n" + format_schedule_stats(self.trace),
+            placeholder="例如 12.33",
+            on_reveal=lambda: self.chart.redraw(revealed=True),
+        )
+        for control in (self.lengths, self.policy, self.quantum):
+            control.observe(self._settings_changed, names="value")
+        self.controls: dict[str, widgets.Widget] = {
+            "lengths": self.lengths, "policy": self.policy, "quantum": self.quantum,
+        }
+        self.box = widgets.VBox(
+            [widgets.HBox([self.policy, self.quantum]), self.lengths, self.status]
+        )
+
+    def _settings_changed(self, _change: Any) -> None:
+        self.quantum.disabled = self.policy.value != Policy.RR.value
+        try:
+            trace = schedule(parse_lengths(self.lengths.value), self.policy.value, self.quantum.value)
+        except ScheduleError as err:
+            self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
+            return
+        self.status.value = ""
+        self.trace = trace
+        self.predict.reset()
+        self.chart.redraw(trace=trace, revealed=False)
+
+    def show(self, display: DisplayFunction | None = None) -> None:
+        """Display the controls, the chart and the prediction box."""
+        _show(display, self.box)
+        self.chart.show()
+        _show(display, self.predict.box)
+
+
+def scheduler_widget(
+    lengths: str | list[float] = "100,200,300",
+    policy: Policy | str = Policy.FIFO,
+    quantum: int = 1,
+    display: DisplayFunction | None = None,
+) -> SchedulerWidget:
+    """Display the scheduler: policy, quantum and job lengths; predict the average turnaround.
+
+    Until the prediction is checked the chart shows only the job list; after it, the Gantt
+    chart of the schedule with response and turnaround marked.
+    """
+    widget = SchedulerWidget(lengths, policy, quantum, display)
+    widget.show(display)
+    return widget
