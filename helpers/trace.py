@@ -182,6 +182,15 @@ class Trace:
                 self._daemon_started.add(e.get("pid") or "")
         all_infos = [self._process_info(pid, evs, roles.get(pid, "main"))
                      for pid, evs in self._by_pid.items()]
+        # children killed before they could write anything: known from the parent's events
+        for e in self.events:
+            child = _int_or_none(e.get("pid")) if e.kind is EventKind.START_END else None
+            if child is not None and child not in self._by_pid and child not in helpers:
+                seen = self._observed.get(str(child))
+                all_infos.append(ProcessInfo(
+                    child, e.pid, e.obj, e.get("daemon") == "1", e.t,
+                    seen.t if seen is not None else None,
+                    _int_or_none(seen.get("code")) if seen is not None else None, "child"))
         self.processes: list[ProcessInfo] = sorted(all_infos, key=lambda p: (p.start, p.pid))
         self.helper_pids: frozenset[int] = frozenset(helpers)
         self._labels = self._make_labels()
@@ -293,7 +302,8 @@ class Trace:
     def _intervals_of(self, info: ProcessInfo) -> Iterator[Interval]:
         evs = self._by_pid.get(info.pid, [])
         end = info.end if info.end is not None else info.start
-        base = State.BOOTING if any(e.kind is EventKind.PROC_BEGIN for e in evs) else State.RUNNING
+        booting = info.role == "child" or any(e.kind is EventKind.PROC_BEGIN for e in evs)
+        base = State.BOOTING if booting else State.RUNNING
         stack: list[tuple[State, EventKind, str]] = []
         cur_state, cur_obj, cur_t0 = base, "", info.start
         for e in evs:

@@ -64,13 +64,16 @@ _patched: set[str] = set()
 
 # --------------------------------------------------------------------------- writing
 
-def emit(kind: str, obj: object = "", detail: str = "") -> None:
-    """Append one event line to this process's event file (no-op when tracing is off)."""
+def emit(kind: str, obj: object = "", detail: str = "", force: bool = False) -> None:
+    """Append one event line to this process's event file (no-op when tracing is off).
+
+    Past the per-process bound events are only counted, except ``force``d ones (process end).
+    """
     global _count, _dropped
     if not _on:
         return
     try:
-        if _count >= _max:
+        if _count >= _max and not force:
             _dropped += 1
             if _dropped % DROP_REPORT_EVERY == 0:
                 _write(_fd, f"{_clock()}\tdropped\t\tn={_dropped}\n".encode())
@@ -220,7 +223,7 @@ def _at_exit() -> None:
     else:
         code = _normalise_code(_exit_code)
     _flush_dropped()
-    emit("exit", "", f"code={code}")
+    emit("exit", "", f"code={code}", force=True)
 
 
 # --------------------------------------------------------------------------- time.sleep
@@ -360,7 +363,7 @@ def _patch_process(module: Any) -> None:
                                  f"daemon={int(bool(self._config.get('daemon')))}")
         code = orig_bootstrap(self, *args, **kwargs)
         _flush_dropped()
-        emit("proc_end", name, f"code={code}")
+        emit("proc_end", name, f"code={code}", force=True)
         return code
 
     for fn, orig in ((start, orig_start), (join, orig_join), (terminate, orig_terminate),
