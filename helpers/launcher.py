@@ -494,6 +494,8 @@ class ProcessTree:
         self.known: dict[int, float] = {}  # pid -> start time, descendants ever seen
         self._helpers: set[int] = set()
         self._not_helpers: set[int] = set()
+        self._marked: set[int] = set()
+        self._ppid: dict[int, int] = {}
         self._root_start: float | None = None
         info = _stat(root) if _LINUX else None
         if info is not None:
@@ -569,6 +571,7 @@ class ProcessTree:
             pid = stack.pop()
             if pid != self.root and pid not in self.known and pid in table:
                 self.known[pid] = table[pid].start
+                self._ppid[pid] = table[pid].ppid
             for child in children.get(pid, ()):
                 if child not in self.known and child != self.root:
                     stack.append(child)
@@ -586,9 +589,15 @@ class ProcessTree:
             self._absorb(table)
 
     def _classify(self, pids: set[int]) -> None:
-        for pid in pids - self._helpers - self._not_helpers:
+        # The fork server and resource tracker are exec'd with "-c from multiprocessing.<x> ...";
+        # children forked *by* the fork server inherit that command line but are real workers.
+        for pid in sorted(pids - self._helpers - self._not_helpers):
+            if self._ppid.get(pid) in self._marked:
+                self._not_helpers.add(pid)
+                continue
             cmdline = _read_proc_file(pid, "cmdline")
             if any(marker in cmdline for marker in _HELPER_MARKERS):
+                self._marked.add(pid)
                 self._helpers.add(pid)
 
     def _signal(self, pid: int, start: float, sig: int) -> None:

@@ -1,0 +1,171 @@
+"""Nothing a program starts outlives run_script: normal exit, timeout, Stop button, errors,
+grandchildren, and double-forked daemons that left the session."""
+from __future__ import annotations
+
+import _thread
+import os
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import helpers.launcher as launcher
+from helpers.launcher import run_script
+from tests.conftest import pid_exists_running
+
+pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses os.fork / os.setsid")
+
+
+def write(tmp_path: Path, name: str, source: str) -> None:
+    (tmp_path / name).write_text(textwrap.dedent(source), encoding="utf-8")
+
+
+def pids_printed(result: launcher.RunResult, prefix: str) -> list[int]:
+    return [int(t.split()[-1]) for t in result.lines() if t.startswith(prefix)]
+
+
+SLEEPING_TREE = """
+    import multiprocessing as mp
+    import os, subprocess, sys, time
+
+    def child():
+        grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        print("grandchild", grandchild.pid, flush=True)
+        time.sleep(120)
+
+    if __name__ == "__main__":
+        p = mp.Process(target=child)
+        p.start()
+        print("child", p.pid, flush=True)
+        p.join()
+"""
+
+
+def test_timeout_kills_children_and_grandchildren(tmp_path: Path, start_method: str) -> None:
+    write(tmp_path, "tree.py", SLEEPING_TREE)
+    t0 = time.monotonic()
+    result = run_script("tree.py", cwd=tmp_path, start_method=start_method, timeout=3.0,
+                        echo=False)
+    assert result.timed_out and not result.interrupted
+    assert time.monotonic() - t0 < 10
+    assert 3.0 <= result.duration < 10
+    child, grandchild = pids_printed(result, "child")[0], pids_printed(result, "grandchild")[0]
+    assert {result.pid, child, grandchild} <= set(result.leftovers)
+    assert not any(pid_exists_running(pid) for pid in (result.pid, child, grandchild))
+    assert result.summary().startswith("timed out")
+
+
+def test_normal_exit_kills_sleeping_grandchild(tmp_path: Path) -> None:
+    write(tmp_path, "orphan.py", """
+        import subprocess, sys
+        g = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        print("grandchild", g.pid)
+    """)
+    result = run_script("orphan.py", cwd=tmp_path, echo=False, timeout=20)
+    assert result.returncode == 0 and not result.timed_out
+    grandchild = pids_printed(result, "grandchild")[0]
+    assert result.leftovers == [grandchild]
+    assert not pid_exists_running(grandchild)
+    assert "killed 1 leftover process" in result.summary()
+
+
+def test_keyboard_interrupt_returns_interrupted_result(tmp_path: Path, start_method: str) -> None:
+    write(tmp_path, "tree.py", SLEEPING_TREE)
+    timer = threading.Timer(2.0, _thread.interrupt_main)  # the notebook's Stop button
+    timer.start()
+    try:
+        result = run_script("tree.py", cwd=tmp_path, start_method=start_method, timeout=30,
+                            echo=False)
+    finally:
+        timer.cancel()
+    assert result.interrupted and not result.timed_out
+    assert result.duration < 10
+    pids = pids_printed(result, "child") + pids_printed(result, "grandchild") + [result.pid]
+    assert len(pids) == 3
+    assert not any(pid_exists_running(pid) for pid in pids)
+
+
+def test_keyboard_interrupt_can_be_reraised(tmp_path: Path) -> None:
+    write(tmp_path, "sleep.py", "import time\nprint('start', flush=True)\ntime.sleep(120)\n")
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_script("sleep.py", cwd=tmp_path, timeout=30, echo=False, raise_on_interrupt=True)
+    finally:
+        timer.cancel()
+
+
+def test_error_in_program_still_kills_its_processes(tmp_path: Path) -> None:
+    write(tmp_path, "err.py", """
+        import subprocess, sys
+        g = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        print("grandchild", g.pid, flush=True)
+        raise RuntimeError("main failed")
+    """)
+    result = run_script("err.py", cwd=tmp_path, echo=False, timeout=20)
+    assert result.returncode == 1
+    assert result.lines(stream="stderr")[-1] == "RuntimeError: main failed"
+    grandchild = pids_printed(result, "grandchild")[0]
+    assert grandchild in result.leftovers and not pid_exists_running(grandchild)
+
+
+def test_error_in_launcher_still_kills_everything(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "tree.py", SLEEPING_TREE)
+
+    def broken_echo(lines: object) -> None:
+        raise OSError("display went away")
+
+    monkeypatch.setattr(launcher, "_echo", broken_echo)
+    with pytest.raises(OSError, match="display went away"):
+        run_script("tree.py", cwd=tmp_path, timeout=30, echo=True)
+    # no_leftover_processes checks that the child and grandchild are gone
+
+
+@posix_only
+def test_double_forked_setsid_daemon_is_found_and_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "daemon.pid"
+    write(tmp_path, "daemon.py", f"""
+        import os, sys, time
+        if os.fork() == 0:
+            os.setsid()                      # leave the launcher's session and process group
+            if os.fork() == 0:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)     # a real daemon lets go of the output pipes
+                with open({str(pidfile)!r}, "w") as fh:
+                    fh.write(str(os.getpid()))
+                time.sleep(120)
+                os._exit(0)
+            os._exit(0)
+        os.wait()
+        while not os.path.exists({str(pidfile)!r}):
+            time.sleep(0.001)
+        print("main done")
+    """)
+    result = run_script("daemon.py", cwd=tmp_path, echo=False, timeout=20)
+    assert result.lines() == ["main done"]
+    daemon = int(pidfile.read_text())
+    assert os.getsid(daemon) != result.pid or not pid_exists_running(daemon)
+    assert daemon in result.leftovers
+    assert not pid_exists_running(daemon)
+
+
+def test_multiprocessing_helpers_are_not_reported_as_leftovers(tmp_path: Path) -> None:
+    write(tmp_path, "fs.py", """
+        import multiprocessing as mp
+        def f(q):
+            q.put(1)
+        if __name__ == "__main__":
+            q = mp.Queue()
+            p = mp.Process(target=f, args=(q,))
+            p.start(); print(q.get(timeout=20)); p.join(timeout=20)
+    """)
+    result = run_script("fs.py", cwd=tmp_path, start_method="forkserver", echo=False)
+    assert result.returncode == 0 and result.leftovers == []
+    assert result.processes == 2
