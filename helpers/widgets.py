@@ -25,6 +25,8 @@ Pieces:
 * :class:`PredictThenReveal` — a prediction box and a "检查" button; the answer stays hidden
   until the student has written a prediction.
 * :func:`check_number` — a ready-made ``check`` for numeric predictions.
+* :class:`WidgetView` — shows a widget with a short, stable ``text/plain`` (what nbval compares
+  and what a static export shows) instead of the long ``VBox(children=...)`` repr.
 * :class:`RecordingDisplay` — a stand-in for ``IPython.display.display`` so tests (and other
   headless code) can see every image shown and every update.
 """
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,6 +52,7 @@ __all__ = [
     "LiveChart",
     "PredictThenReveal",
     "RecordingDisplay",
+    "WidgetView",
     "check_number",
     "controls_for",
     "figure_to_image",
@@ -161,6 +165,22 @@ class LiveChart:
 
 
 @dataclass(frozen=True)
+class WidgetView:
+    """Display ``widget`` live, with ``text`` as its plain-text form.
+
+    A front end renders the widget; headless tools (nbval, nbconvert) see only ``text``, which
+    stays the same across ipywidgets versions, unlike the widget's own repr.
+    """
+
+    widget: widgets.Widget
+    text: str
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        return {**bundle, "text/plain": self.text}
+
+
+@dataclass(frozen=True)
 class Fixed:
     """A parameter for :func:`interactive_chart` that is passed as is, without a control."""
 
@@ -249,7 +269,7 @@ def interactive_chart(
         control.observe(on_change(name), names="value")
     box = widgets.VBox(list(built.values()))
     show = display if display is not None else _ipython_display
-    show(box)
+    show(WidgetView(box, "[controls: " + ", ".join(built) + "]"))
     chart.show()
     return InteractiveChart(chart=chart, controls=built, box=box)
 
@@ -348,10 +368,15 @@ class PredictThenReveal:
 
     def show(self, display: DisplayFunction | None = None) -> None:
         """Display the question, the input, the button and the (hidden) answer."""
-        (display if display is not None else _ipython_display)(self.box)
+        (display if display is not None else _ipython_display)(self.view())
+
+    def view(self) -> WidgetView:
+        """The box with a short plain-text form: the question, without HTML tags."""
+        question = re.sub(r"<[^>]+>", "", self.question.value)
+        return WidgetView(self.box, f"[predict, then check] {html.unescape(question)}")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.box._repr_mimebundle_(**kwargs)
+        return self.view()._repr_mimebundle_(**kwargs)
 
 
 @dataclass

@@ -288,6 +288,9 @@ def test_process_run_widget_shows_controls_chart_and_hidden_answer() -> None:
     shown = RecordingDisplay()
     w = process_run_widget("c7,i,c1,i:c3", display=shown)
     assert len(shown.shown) == 3 and isinstance(shown.shown[1], Image)
+    assert shown.shown[0]._repr_mimebundle_()["text/plain"] == (
+        "[process-run: -P c7,i,c1,i:c3 -S SWITCH_ON_IO -I IO_RUN_LATER -L 5]"
+    ), "a short, stable plain text for nbval and static exports"
     assert w.tick.value == 0 and w.tick.max == 22
     assert w.predict.answer.value == ""
     plt.close("all")

@@ -198,6 +198,7 @@ def test_scheduler_widget_hides_the_schedule_until_a_prediction() -> None:
     shown = RecordingDisplay()
     w = scheduler_widget("100,200,300", display=shown)
     assert w.chart.params["revealed"] is False and w.predict.answer.value == ""
+    assert shown.shown[0]._repr_mimebundle_()["text/plain"] == "[scheduler: -p FIFO -l 100,200,300]"
     w.predict.button.click()
     assert not w.predict.revealed and len(shown.images()) == 1
     w.predict.prediction.value = "333.33"

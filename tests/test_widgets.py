@@ -18,6 +18,7 @@ from helpers.widgets import (
     LiveChart,
     PredictThenReveal,
     RecordingDisplay,
+    WidgetView,
     check_number,
     controls_for,
     interactive_chart,
@@ -120,7 +121,8 @@ def test_interactive_chart_redraws_when_a_control_changes() -> None:
     chart = interactive_chart(
         draw_line, display=shown, slope=(-5, 5), label=Fixed("fixed label")
     )
-    assert isinstance(shown.shown[0], widgets.VBox)
+    assert isinstance(shown.shown[0], WidgetView) and isinstance(shown.shown[0].widget, widgets.VBox)
+    assert shown.shown[0]._repr_mimebundle_()["text/plain"] == "[controls: slope]"
     assert chart.chart.params == {"slope": -5, "label": "fixed label"}
     chart.controls["slope"].value = 4
     assert chart.chart.params["slope"] == 4
@@ -186,3 +188,13 @@ def test_check_number_follows_a_callable_and_a_tolerance() -> None:
     assert check("12.33") and check("12.34") and not check("12.4")
     target["v"] = 7.0
     assert check("7")
+
+
+def test_widget_view_has_a_short_stable_plain_text() -> None:
+    box = PredictThenReveal("<b>一共</b>要多少个周期？", check_number(1), lambda: "1")
+    bundle = box._repr_mimebundle_()
+    assert bundle["text/plain"] == "[predict, then check] 一共要多少个周期？"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    shown = RecordingDisplay()
+    box.show(display=shown)
+    assert shown.shown[0].widget is box.box

@@ -42,7 +42,13 @@ from helpers.sim.scheduler import (
 )
 from helpers.sim.scheduler import format_stats as format_schedule_stats
 from helpers.sim.scheduler import format_trace as format_schedule_trace
-from helpers.widgets import DisplayFunction, LiveChart, PredictThenReveal, check_number
+from helpers.widgets import (
+    DisplayFunction,
+    LiveChart,
+    PredictThenReveal,
+    WidgetView,
+    check_number,
+)
 
 __all__ = ["ProcessRunWidget", "SchedulerWidget", "process_run_widget", "scheduler_widget"]
 
@@ -131,6 +137,10 @@ class ProcessRunWidget:
             widgets.HBox([self.play, self.tick]),
         ])
 
+    def _controls_text(self) -> str:
+        return (f"[process-run: -P {':'.join(p.compact() for p in self.programs)}"
+                f" -S {self.switch.value} -I {self.io_done.value} -L {self.io_length.value}]")
+
     def _settings_changed(self, _change: Any) -> None:
         self.trace = simulate(
             self.programs, self.io_length.value, self.switch.value, self.io_done.value
@@ -154,9 +164,9 @@ class ProcessRunWidget:
 
     def show(self, display: DisplayFunction | None = None) -> None:
         """Display the controls, the chart and the prediction box."""
-        _show(display, self.box)
+        _show(display, WidgetView(self.box, self._controls_text()))
         self.chart.show()
-        _show(display, self.predict.box)
+        _show(display, self.predict.view())
 
 
 def process_run_widget(
@@ -229,6 +239,10 @@ class SchedulerWidget:
             [widgets.HBox([self.policy, self.quantum]), self.lengths, self.status]
         )
 
+    def _controls_text(self) -> str:
+        quantum = f" -q {self.quantum.value}" if self.policy.value == Policy.RR.value else ""
+        return f"[scheduler: -p {self.policy.value} -l {self.lengths.value}{quantum}]"
+
     def _settings_changed(self, _change: Any) -> None:
         self.quantum.disabled = self.policy.value != Policy.RR.value
         try:
@@ -243,9 +257,9 @@ class SchedulerWidget:
 
     def show(self, display: DisplayFunction | None = None) -> None:
         """Display the controls, the chart and the prediction box."""
-        _show(display, self.box)
+        _show(display, WidgetView(self.box, self._controls_text()))
         self.chart.show()
-        _show(display, self.predict.box)
+        _show(display, self.predict.view())
 
 
 def scheduler_widget(
