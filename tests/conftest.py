@@ -65,7 +65,7 @@ def _marked_processes(token: str) -> list[psutil.Process]:
     alive = []
     for proc in found.values():
         try:
-            if proc.status() != psutil.STATUS_ZOMBIE:
+            if proc.status() != psutil.STATUS_ZOMBIE and not _is_our_mp_helper(proc, me.pid):
                 alive.append(proc)
         except psutil.Error:
             continue
@@ -98,6 +98,15 @@ def no_leftover_processes(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
                 pass
         psutil.wait_procs(survivors, timeout=3)
         pytest.fail("processes left behind: " + "; ".join(described))
+
+
+def _is_our_mp_helper(proc: psutil.Process, me: int) -> bool:
+    """The fork server / resource tracker that multiprocessing starts once for *this* process
+    (in-process spawn/forkserver tests); they live as long as the test session, by design."""
+    if proc.ppid() != me:
+        return False
+    cmdline = " ".join(proc.cmdline())
+    return "multiprocessing.forkserver" in cmdline or "multiprocessing.resource_tracker" in cmdline
 
 
 def _cmdline(proc: psutil.Process) -> str:
