@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from helpers.sim.process_run import (
@@ -31,11 +30,8 @@ VECTORS = json.loads((Path(__file__).parent / "data" / "ostep_vectors.json").rea
 R, B, D = State.READY, State.BLOCKED, State.DONE
 
 
-@pytest.fixture(autouse=True)
-def no_child_left() -> Iterator[None]:
-    yield
-    children = psutil.Process().children(recursive=True)
-    assert children == [], f"processes left behind: {children}"
+# shared fixtures (tests/conftest.py): a hard per-test timeout, and no process may outlive its test
+pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from helpers.sim.scheduler import (
@@ -28,11 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VECTORS = json.loads((Path(__file__).parent / "data" / "ostep_vectors.json").read_text())["scheduler"]
 
 
-@pytest.fixture(autouse=True)
-def no_child_left() -> Iterator[None]:
-    yield
-    children = psutil.Process().children(recursive=True)
-    assert children == [], f"processes left behind: {children}"
+# shared fixtures (tests/conftest.py): a hard per-test timeout, and no process may outlive its test
+pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

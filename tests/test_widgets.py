@@ -24,6 +24,8 @@ from helpers.widgets import (
     interactive_chart,
 )
 
+pytestmark = pytest.mark.usefixtures("hard_timeout")
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
