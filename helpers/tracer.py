@@ -489,10 +489,14 @@ def _after(cls: Any, method: str, hook: Callable[[Any], None]) -> None:
 # --------------------------------------------------------------------------- queues
 
 def _queue_id(q: Any) -> str:
-    try:
-        return "q:" + _sem_id(q._rlock._semlock)
-    except Exception:  # noqa: BLE001
-        return f"q@{id(q):x}"
+    qid = q.__dict__.get("_course_qid")
+    if qid is None:
+        try:
+            qid = "q:" + _sem_id(q._rlock._semlock)
+        except Exception:  # noqa: BLE001
+            qid = f"q@{id(q):x}"
+        q._course_qid = qid  # not pickled: Queue.__getstate__ lists its fields explicitly
+    return qid
 
 
 def _patch_queues(module: Any) -> None:
