@@ -339,3 +339,41 @@ def test_daemon_is_terminated_when_main_ends(tmp_path: Path, method: str) -> Non
     assert d.daemon and d.exitcode == -signal.SIGTERM
     implicit = [e for e in trace.events if e.kind is EventKind.JOIN_END and e.obj == str(d.pid)]
     assert implicit and implicit[0].get("implicit") == "1"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_run_script_end_to_end(tmp_path: Path, method: str) -> None:
+    """Through the real launcher and bootstrap (helpers/_boot/sitecustomize.py)."""
+    from helpers.launcher import run_script
+
+    (tmp_path / "pc.py").write_text(textwrap.dedent("""
+    import multiprocessing as mp, time
+    def producer(q):
+        for i in range(3):
+            q.put(i)
+            time.sleep(0.02)
+        q.put(None)
+    def consumer(q, lock):
+        while (item := q.get()) is not None:
+            with lock:
+                print("got", item)
+    if __name__ == "__main__":
+        q, lock = mp.Queue(), mp.Lock()
+        ps = [mp.Process(target=producer, args=(q,)), mp.Process(target=consumer, args=(q, lock))]
+        for p in ps:
+            p.start()
+        for p in ps:
+            p.join()
+    """))
+    result = run_script("pc.py", start_method=method, cwd=tmp_path, timeout=RUN_TIMEOUT,
+                        echo=False, show_hints=False)
+    assert result.returncode == 0 and not result.timed_out, result.stderr
+    assert not result.leftovers
+    trace = result.trace
+    assert isinstance(trace, Trace)
+    assert sorted(p.name for p in trace.processes) == ["MainProcess", "Process-1", "Process-2"]
+    assert set(trace.exitcodes().values()) == {0}
+    depth = trace.queue_depth()
+    assert depth[-1][1] == 0 and max(d for _, d in depth) >= 1
+    assert sum(1 for e in trace.events if e.kind is EventKind.PUT and e.get("ok") == "1") == 4
+    assert len(trace.lock_holds()) == 3
