@@ -101,3 +101,11 @@ def test_plot_draws_on_a_given_ax() -> None:
     ax = fig.add_subplot()
     assert plot_os_timeline(ax=ax) is fig
     assert len(fig.axes) == 1
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> object:
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
