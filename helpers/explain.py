@@ -40,7 +40,7 @@ _CELL_FUNCTION = Hint(
 )
 
 _RULES: list[tuple[re.Pattern[str], Hint]] = [
-    (re.compile(r"Can't get attribute '[^']+' on <module '__main__'"), _CELL_FUNCTION),
+    (re.compile(r"Can't get attribute '[^']+' on <module '__(?:mp_)?main__'"), _CELL_FUNCTION),
     (re.compile(r"Can't (?:pickle|get) local object|Can't pickle <function <lambda>"
                 r"|Can't pickle <function [^>]*> ?: attribute lookup"),
      Hint("目标函数无法被序列化 (pickle)",
@@ -104,7 +104,7 @@ def explain(error: str | BaseException | None) -> list[Hint]:
 
 
 _WAITS = {
-    "join_begin": ("join()", "等待进程 {obj} 结束", "确认被等的进程自己能结束（它是不是也在等什么？）；"
+    "join_begin": ("join()", "等待进程 {obj} 结束，而它一直没有结束", "确认被等的进程自己能结束（它是不是也在等什么？）；"
                    "可以给 join(timeout=...) 设上限。"),
     "get_wait": ("get()", "从队列 (queue) {obj} 取数据，但队列一直是空的",
                  "检查生产者是否放入了足够的数据；用哨兵 (sentinel) 告诉消费者结束，每个消费者一个。"),
@@ -148,7 +148,7 @@ def explain_hang(trace: Any) -> list[Hint]:
         who = f"{names.get(pid, 'pid')} (pid {pid})"
         hints.append(Hint(
             f"程序卡住了：{who} 停在 {call}",
-            f"超时 (timeout) 时，{who} 正在{what.format(obj=obj)}，一直没有等到。",
+            f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
             fix))
     return hints
 

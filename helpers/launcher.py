@@ -155,7 +155,7 @@ class RunResult:
 def run_script(path: str | os.PathLike[str], *args: object, start_method: str | None = None,
                cwd: str | os.PathLike[str] | None = None, timeout: float | None = 30.0,
                trace: bool = True, echo: bool = True, env: dict[str, str] | None = None,
-               raise_on_interrupt: bool = False) -> RunResult:
+               raise_on_interrupt: bool = False, show_hints: bool = True) -> RunResult:
     """Run ``python -u path args`` as a real program and return a RunResult.
 
         result = run_script("demo.py", start_method="spawn", timeout=10)
@@ -166,7 +166,9 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     context (see helpers.startmethods.resolve). With ``echo`` its output and its children's
     appear live as ``[name pid N] text``. Whatever happens (normal exit, error, timeout, the
     Stop button), every process it started is killed and reaped before this returns. A bare
-    name not found in ``cwd`` is looked up in ``cwd/.programs/``.
+    name not found in ``cwd`` is looked up in ``cwd/.programs/``. With ``echo`` and
+    ``show_hints``, hints (see helpers.explain) are printed after the output. The Stop button
+    (KeyboardInterrupt) gives a result with ``interrupted=True`` unless ``raise_on_interrupt``.
     """
     method = startmethods.resolve(start_method)
     workdir = Path(cwd) if cwd is not None else Path.cwd()
@@ -205,7 +207,7 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     result.hints = explain(result.stderr)
     if timed_out and result.trace is not None:
         result.hints += explain_hang(result.trace)
-    if echo and result.hints:
+    if echo and show_hints and result.hints:
         print(format_hints(result.hints), flush=True)
     if interrupted and raise_on_interrupt:
         raise KeyboardInterrupt

@@ -1,0 +1,147 @@
+"""explain(): the classic failures, produced by real programs (so the real CPython messages are
+matched), plus explain_hang() on the trace of a program that hangs."""
+from __future__ import annotations
+
+import multiprocessing as mp
+import pickle
+import threading
+from pathlib import Path
+
+import pytest
+
+from helpers.explain import Hint, explain, explain_hang, format_hints
+from helpers.launcher import RunResult, run_code
+
+pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
+
+
+def run(tmp_path: Path, source: str, method: str = "spawn", timeout: float = 20) -> RunResult:
+    return run_code(source, cwd=tmp_path, start_method=method, echo=False, timeout=timeout)
+
+
+def titles(hints: list[Hint]) -> list[str]:
+    return [h.title for h in hints]
+
+
+def test_function_only_defined_under_main_guard(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp
+        if __name__ == "__main__":
+            def task():          # a notebook cell's function is just as invisible to the child
+                print("hi")
+            p = mp.Process(target=task); p.start(); p.join(timeout=20)
+    """)
+    assert "Can't get attribute 'task'" in result.stderr
+    assert titles(result.hints) == ["子进程找不到在 notebook 里定义的函数"]
+    kernel_text = "AttributeError: Can't get attribute 'task' on <module '__main__' (built-in)>"
+    assert titles(explain(kernel_text)) == ["子进程找不到在 notebook 里定义的函数"]
+
+
+def test_local_function_cannot_be_pickled(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp
+        def main():
+            def inner():
+                pass
+            mp.Process(target=inner).start()
+        if __name__ == "__main__":
+            main()
+    """)
+    assert result.returncode == 1
+    assert titles(result.hints) == ["目标函数无法被序列化 (pickle)"]
+
+
+def test_daemon_with_children(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp, time
+        def parent():
+            mp.Process(target=time.sleep, args=(0.1,)).start()
+        if __name__ == "__main__":
+            p = mp.Process(target=parent, daemon=True); p.start(); p.join(timeout=20)
+    """, method="fork")
+    assert titles(result.hints) == ["守护进程 (daemon) 不能再创建子进程"]
+
+
+def test_lock_passed_through_a_queue(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp
+        if __name__ == "__main__":
+            with mp.Pool(1) as pool:
+                pool.apply(print, (mp.Lock(),))
+    """)
+    assert "through inheritance" in result.stderr
+    assert titles(result.hints) == ["锁 (Lock) 或队列 (Queue) 传递的方式不对"]
+
+
+def test_thread_lock_given_to_a_process(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp, threading
+        def f(lock):
+            pass
+        if __name__ == "__main__":
+            mp.Process(target=f, args=(threading.Lock(),)).start()
+    """)
+    assert titles(result.hints) == ["把线程用的锁或队列交给了进程"]
+    with pytest.raises(TypeError) as info:
+        pickle.dumps(threading.Lock())
+    assert titles(explain(info.value)) == ["把线程用的锁或队列交给了进程"]
+
+
+def test_missing_main_guard_under_spawn(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp
+        def f():
+            pass
+        p = mp.Process(target=f)
+        p.start()
+        p.join(timeout=20)
+    """, timeout=20)
+    assert "bootstrapping phase" in result.stderr
+    assert "缺少 if __name__ == \"__main__\": 保护" in titles(result.hints)
+
+
+def test_start_twice_and_join_unstarted_in_kernel() -> None:
+    p = mp.get_context("fork").Process(target=int)
+    with pytest.raises(AssertionError) as join_error:
+        p.join()
+    assert titles(explain(join_error.value)) == ["join() 了一个还没有 start() 的进程"]
+    p.start()
+    p.join(timeout=20)
+    with pytest.raises(AssertionError) as twice:
+        p.start()
+    assert titles(explain(twice.value)) == ["同一个 Process 对象 start() 了两次"]
+
+
+def test_qsize_on_macos_text() -> None:
+    macos = ('  File "/usr/lib/python3.12/multiprocessing/queues.py", line 126, in qsize\n'
+             "    return self._maxsize - self._sem._semlock._get_value()\n"
+             "NotImplementedError\n")
+    assert titles(explain(macos)) == ["macOS 上不支持 Queue.qsize()"]
+    assert explain("NotImplementedError: write me") == []
+
+
+def test_unrelated_errors_get_no_hint() -> None:
+    assert explain(ValueError("x")) == [] and explain(None) == [] and explain("") == []
+
+
+def test_hang_is_explained_from_the_trace(tmp_path: Path, start_method: str) -> None:
+    result = run(tmp_path, """
+        import multiprocessing as mp
+        def consumer(q):
+            q.get()                      # nobody ever puts anything
+        if __name__ == "__main__":
+            q = mp.Queue()
+            p = mp.Process(target=consumer, args=(q,), name="consumer")
+            p.start()
+            p.join()
+    """, method=start_method, timeout=3)
+    assert result.timed_out
+    if result.trace is None:
+        pytest.fail("the tracer did not record this run")
+    hang = titles(explain_hang(result.trace))
+    assert any(t.startswith("程序卡住了：consumer (pid ") and t.endswith("停在 get()") for t in hang)
+    assert any(t.startswith("程序卡住了：MainProcess (pid ") and t.endswith("停在 join()")
+               for t in hang)
+    assert titles(result.hints) == hang
+    text = format_hints(result.hints)
+    assert "还在等待进程 consumer (pid " in text and "一直是空的" in text
