@@ -84,7 +84,7 @@ def plot_timeline(run_or_trace: Any, ax: Axes | None = None, title: str | None =
     ax.set_yticks(range(len(procs)), [p.label for p in procs])
     ax.set_ylim(len(procs) - 0.4, -0.6)
     span = max(trace.duration, 1e-3)
-    ax.set_xlim(left=-0.01 * span, right=span * 1.04)
+    ax.set_xlim(left=-0.01 * span, right=span * 1.1)  # room for the "exit N" labels
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):

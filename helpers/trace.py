@@ -175,11 +175,14 @@ class Trace:
             self._by_pid.setdefault(e.pid, []).append(e)
         self._observed: dict[str, Event] = {}
         self._daemon_started: set[str] = set()
+        self._created: dict[str, float] = {}  # child pid -> when Process.start() returned
         for e in self.events:
             if e.kind is EventKind.JOIN_END and _int_or_none(e.get("code")) is not None:
                 self._observed.setdefault(e.obj, e)
-            elif e.kind is EventKind.START_END and e.get("daemon") == "1":
-                self._daemon_started.add(e.get("pid") or "")
+            elif e.kind is EventKind.START_END:
+                self._created.setdefault(e.get("pid") or "", e.t)
+                if e.get("daemon") == "1":
+                    self._daemon_started.add(e.get("pid") or "")
         all_infos = [self._process_info(pid, evs, roles.get(pid, "main"))
                      for pid, evs in self._by_pid.items()]
         # children killed before they could write anything: known from the parent's events
@@ -246,8 +249,10 @@ class Trace:
         if end is None and evs:
             end = evs[-1].t
         name = evs[0].name if evs else f"pid {pid}"
-        return ProcessInfo(pid, ppid, name, bool(daemon), evs[0].t if evs else 0.0, end,
-                           exitcode, role)
+        start = evs[0].t if evs else 0.0
+        # a spawned child exists (booting) before its interpreter can write its first event
+        start = min(start, self._created.get(str(pid), start))
+        return ProcessInfo(pid, ppid, name, bool(daemon), start, end, exitcode, role)
 
     def _make_labels(self) -> dict[str, str]:
         labels: dict[str, str] = {}
