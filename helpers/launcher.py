@@ -405,6 +405,8 @@ def _exitcodes_and_count(result: RunResult, tree: ProcessTree) -> tuple[dict[int
 _LINUX = sys.platform.startswith("linux")
 _HELPER_MARKERS = (b"multiprocessing.forkserver", b"multiprocessing.resource_tracker")
 _SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+_SIGSTOP = getattr(signal, "SIGSTOP", None)
+_SIGCONT = getattr(signal, "SIGCONT", None)
 
 
 @dataclass(frozen=True)
@@ -532,9 +534,17 @@ class ProcessTree:
             targets = self._alive_members()
             if not targets and not self._group_alive():
                 break
+            # Freeze everyone first, so no process reacts to another's death (a join returning,
+            # a fork server reporting failure) or forks a new child while we are killing.
+            for pid, start in targets:
+                self._signal(pid, start, _SIGSTOP)
+            self._signal_group(_SIGSTOP)
             for pid, start in targets:
                 self._signal(pid, start, sig)
             self._signal_group(sig)
+            for pid, start in targets:
+                self._signal(pid, start, _SIGCONT)
+            self._signal_group(_SIGCONT)
             killed.update(pid for pid, _ in targets)
             deadline = time.monotonic() + wait
             while self._alive_members() and time.monotonic() < deadline:
@@ -602,7 +612,9 @@ class ProcessTree:
                 self._marked.add(pid)
                 self._helpers.add(pid)
 
-    def _signal(self, pid: int, start: float, sig: int) -> None:
+    def _signal(self, pid: int, start: float, sig: int | None) -> None:
+        if sig is None:
+            return
         if pid != self.root and not _alive(pid, start):
             return  # gone, or the pid now belongs to someone else
         try:
@@ -610,8 +622,8 @@ class ProcessTree:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def _signal_group(self, sig: int) -> None:
-        if hasattr(os, "killpg"):
+    def _signal_group(self, sig: int | None) -> None:
+        if sig is not None and hasattr(os, "killpg"):
             try:
                 os.killpg(self.root, sig)
             except (ProcessLookupError, PermissionError):
