@@ -34,7 +34,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds to import, in every process: annotations only
+    from typing import Any, Callable
 
 __all__ = ["install_from_env", "install", "is_active", "emit", "DEFAULT_MAX_EVENTS"]
 
