@@ -79,6 +79,9 @@ def ensure_environment() -> Path:
         run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
         run([python, "-m", "pip", "install", "--quiet", "-e", str(ROOT)])
         STAMP.write_text(wanted_stamp())
+    # Worker processes import part of helpers at start-up; cached bytecode keeps that cheap even
+    # where PYTHONDONTWRITEBYTECODE is set (Python still reads .pyc files it may not write).
+    subprocess.run([str(python), "-m", "compileall", "-q", str(ROOT / "helpers")], stdout=subprocess.DEVNULL)
     return python
 
 
