@@ -81,7 +81,10 @@ def ensure_environment() -> Path:
         STAMP.write_text(wanted_stamp())
     # Worker processes import part of helpers at start-up; cached bytecode keeps that cheap even
     # where PYTHONDONTWRITEBYTECODE is set (Python still reads .pyc files it may not write).
-    subprocess.run([str(python), "-m", "compileall", "-q", str(ROOT / "helpers")], stdout=subprocess.DEVNULL)
+    try:
+        subprocess.run([str(python), "-m", "compileall", "-q", str(ROOT / "helpers")], stdout=subprocess.DEVNULL)
+    except OSError:  # only an optimisation: the course works without cached bytecode
+        pass
     return python
 
 
