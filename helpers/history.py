@@ -159,8 +159,9 @@ def plot_os_timeline(ax: Axes | None = None) -> Figure:
     """Draw the milestones on a time axis over the five generations (shaded bands); the UNIX
     lineage is printed in bold. Draws on ``ax`` when given; returns the figure."""
     if ax is None:
-        # pyplot, like the other chart helpers: Jupyter's inline backend shows the figure once
-        # at the end of the cell (end the call with ";" so the returned Figure is not shown twice).
+        # pyplot, like the other chart helpers: Jupyter's inline backend shows the figure once at
+        # the end of the cell. Assign the result (``fig = plot_os_timeline()``) so the returned
+        # Figure is not shown a second time (nbval ignores a trailing ";").
         _fig, ax = plt.subplots(figsize=(12.0, 6.0), layout="constrained")
     fig = ax.figure
     rows = events()
