@@ -171,6 +171,7 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     (KeyboardInterrupt) gives a result with ``interrupted=True`` unless ``raise_on_interrupt``.
     """
     method = startmethods.resolve(start_method)
+    _precompile_bootstrap()
     workdir = Path(cwd) if cwd is not None else Path.cwd()
     script = _find_script(Path(path), workdir)
     run_id = uuid.uuid4().hex
@@ -250,6 +251,36 @@ def _find_script(path: Path, workdir: Path) -> Path:
         "先用 %%program 写入它，或检查文件名。")
 
 
+_BOOTSTRAP_FILES = (_BOOT_DIR / "sitecustomize.py", _REPO_ROOT / "helpers" / "childio.py",
+                    _REPO_ROOT / "helpers" / "tracer.py")
+_precompiled = False
+
+
+def _precompile_bootstrap() -> None:
+    """Write .pyc files for what every program process loads at start-up.
+
+    With PYTHONDONTWRITEBYTECODE set (common in containers and CI) Python would recompile
+    them in every process, which costs more than the rest of the bootstrap together.
+    Python still *reads* .pyc files then, and checks them against the source's mtime.
+    """
+    global _precompiled
+    if _precompiled:
+        return
+    import importlib.util
+    import py_compile
+
+    for source in _BOOTSTRAP_FILES:
+        if not source.exists():
+            continue
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        try:
+            if not cached.exists() or cached.stat().st_mtime < source.stat().st_mtime:
+                py_compile.compile(str(source), cfile=str(cached), doraise=True)
+        except (OSError, py_compile.PyCompileError):
+            continue  # read-only install: programs just compile it themselves
+    _precompiled = True
+
+
 def _child_env(extra: dict[str, str] | None, run_id: str, method: str,
                trace_dir: str | None) -> dict[str, str]:
     env = dict(os.environ)
@@ -277,6 +308,7 @@ class _Run:
     """The running program: its reader threads, its output queue and its process tree."""
 
     _EOF = object()
+    _EXITED = object()
 
     def __init__(self, proc: subprocess.Popen[bytes], t0: float, echo: bool, run_id: str) -> None:
         self.proc, self.t0, self.echo = proc, t0, echo
@@ -288,8 +320,18 @@ class _Run:
             threading.Thread(target=self._read, args=(stream, name), daemon=True,
                              name=f"course-reader-{name}")
             for stream, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr"))]
-        for reader in self._readers:
-            reader.start()
+        # A waiter thread wakes the main loop the moment the main process exits, even while
+        # a leftover child still holds the output pipes open.
+        self._waiter = threading.Thread(target=self._wait_exit, daemon=True,
+                                        name="course-waiter")
+        for thread in (*self._readers, self._waiter):
+            thread.start()
+
+    def _wait_exit(self) -> None:
+        try:
+            self.proc.wait()
+        finally:
+            self._queue.put(self._EXITED)
 
     def _read(self, stream: Any, name: str) -> None:
         parser = FrameParser(self.proc.pid)
@@ -332,17 +374,15 @@ class _Run:
                 items.append(self._queue.get_nowait())
         except queue.Empty:
             pass
-        lines = [item for item in items if item is not self._EOF]
+        lines = [item for item in items if isinstance(item, OutputLine)]
         self.output.extend(lines)
         if self.echo and lines:
             _echo(lines)
-        self._eofs += len(items) - len(lines)
+        self._eofs += sum(item is self._EOF for item in items)
 
     def finish(self, grace: float) -> list[int]:
         """Kill and reap every process of the run, collect the rest of the output."""
-        if grace:
-            self.tree.wait_quiet(grace)
-        leftovers = self.tree.kill_all()
+        leftovers = self.tree.kill_all(grace)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent already
@@ -484,16 +524,26 @@ def _read_proc_file(pid: int, name: str) -> bytes:
         return b""
 
 
+class UnsafeProcessTreeError(ValueError):
+    """ProcessTree was given a root that is not a fresh session leader started by us."""
+
+
 class ProcessTree:
     """Every process a run started: descendants, session members and COURSE_RUN_ID holders.
 
     poll() while the program runs remembers descendants, so orphans re-parented to init are
     still known; kill_all() adds the session and an environment scan (double-forked daemons
     that left the session), then SIGTERM, a short grace, SIGKILL, and waits for them.
+
+    ``root`` must be a child of this process that leads its own session (what run_script
+    starts); anything else is refused, because "kill root's whole tree" on, say, pid 1 would
+    mean every process on the machine. This process and its ancestors are never targeted.
     """
 
     def __init__(self, root: int, run_id: str) -> None:
+        _check_root(root)
         self.root = root
+        self._protected = _ancestors_and_self()
         self.run_id = run_id
         self.known: dict[int, float] = {}  # pid -> start time, descendants ever seen
         self._helpers: set[int] = set()
@@ -517,18 +567,18 @@ class ProcessTree:
         """The multiprocessing helper processes (fork server, resource tracker) among them."""
         return set(self._helpers)
 
-    def wait_quiet(self, grace: float) -> None:
-        """Give descendants up to ``grace`` s to end by themselves (helpers exit after main)."""
-        self.poll()
-        deadline = time.monotonic() + grace
-        while self._alive_members() and time.monotonic() < deadline:
-            time.sleep(0.01)
+    def kill_all(self, grace: float = 0.0) -> list[int]:
+        """Kill and wait for every process of the run; return the pids that had to be killed.
 
-    def kill_all(self) -> list[int]:
-        """Kill and wait for every process of the run; return the pids that had to be killed."""
+        ``grace``: seconds the processes get to end by themselves first (after a normal exit
+        the fork server and resource tracker leave on their own, a moment after main).
+        """
         table = _scan()
         self._absorb(table)
         self._absorb_environ(table)
+        deadline = time.monotonic() + grace
+        while grace and self._alive_members() and time.monotonic() < deadline:
+            time.sleep(0.01)
         killed: set[int] = set()
         for sig, wait in ((signal.SIGTERM, 0.5), (_SIGKILL, 2.0), (_SIGKILL, 2.0)):
             targets = self._alive_members()
@@ -563,6 +613,8 @@ class ProcessTree:
     def _alive_members(self) -> list[tuple[int, float]]:
         out = []
         for pid, start in self._members().items():
+            if pid in self._protected:
+                continue
             if pid == self.root and not _LINUX:
                 if _alive_any(pid):
                     out.append((pid, start))
@@ -581,6 +633,8 @@ class ProcessTree:
         stack = list(parents)
         while stack:
             pid = stack.pop()
+            if pid in self._protected:
+                continue
             if pid != self.root and pid not in self.known and pid in table:
                 self.known[pid] = table[pid].start
                 self._ppid[pid] = table[pid].ppid
@@ -591,7 +645,7 @@ class ProcessTree:
 
     def _absorb_environ(self, table: dict[int, _ProcInfo]) -> None:
         marker = f"COURSE_RUN_ID={self.run_id}\0".encode()
-        skip = {os.getpid(), self.root, *self.known}
+        skip = {self.root, *self.known, *self._protected}
         found = {}
         for pid, info in table.items():
             if pid not in skip and marker in _read_proc_file(pid, "environ"):
@@ -613,7 +667,7 @@ class ProcessTree:
                 self._helpers.add(pid)
 
     def _signal(self, pid: int, start: float, sig: int | None) -> None:
-        if sig is None:
+        if sig is None or pid in self._protected:
             return
         if pid != self.root and not _alive(pid, start):
             return  # gone, or the pid now belongs to someone else
@@ -637,6 +691,36 @@ class ProcessTree:
         except (ProcessLookupError, PermissionError):
             return False
         return True
+
+
+def _check_root(root: int) -> None:
+    if root <= 1 or root == os.getpid():
+        raise UnsafeProcessTreeError(f"refusing to manage the tree of pid {root}")
+    if _LINUX:
+        info = _stat(root)
+        if info is not None and (info.ppid != os.getpid() or info.sid != root):
+            raise UnsafeProcessTreeError(
+                f"pid {root} is not a session leader started by this process")
+
+
+def _ancestors_and_self() -> set[int]:
+    protected = {0, 1, os.getpid()}
+    if _LINUX:
+        pid = os.getpid()
+        while pid > 1:
+            info = _stat(pid)
+            if info is None:
+                break
+            pid = info.ppid
+            protected.add(pid)
+        return protected
+    import psutil
+
+    try:
+        protected.update(p.pid for p in psutil.Process().parents())
+    except psutil.Error:
+        pass
+    return protected
 
 
 def _alive_any(pid: int) -> bool:

@@ -169,3 +169,19 @@ def test_multiprocessing_helpers_are_not_reported_as_leftovers(tmp_path: Path) -
     result = run_script("fs.py", cwd=tmp_path, start_method="forkserver", echo=False)
     assert result.returncode == 0 and result.leftovers == []
     assert result.processes == 2
+
+
+def test_process_tree_refuses_roots_it_did_not_start() -> None:
+    import subprocess
+
+    for root in (1, os.getpid(), os.getppid()):
+        with pytest.raises(launcher.UnsafeProcessTreeError):
+            launcher.ProcessTree(root, "x")
+    plain_child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        if sys.platform.startswith("linux"):  # same session as us: killing "its session" = ours
+            with pytest.raises(launcher.UnsafeProcessTreeError):
+                launcher.ProcessTree(plain_child.pid, "x")
+    finally:
+        plain_child.kill()
+        plain_child.wait(timeout=10)
