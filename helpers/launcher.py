@@ -425,7 +425,9 @@ def _load_trace(trace_dir: str | None) -> Any:
         except (OSError, ValueError):
             return None
     finally:
-        shutil.rmtree(trace_dir, ignore_errors=True)
+        # Deleting files costs milliseconds on some file systems: do it off the critical path.
+        threading.Thread(target=shutil.rmtree, args=(trace_dir,), kwargs={"ignore_errors": True},
+                         daemon=True, name="course-trace-cleanup").start()
 
 
 def _exitcodes_and_count(result: RunResult, tree: ProcessTree) -> tuple[dict[int, int | None], int]:
@@ -647,7 +649,10 @@ class ProcessTree:
         marker = f"COURSE_RUN_ID={self.run_id}\0".encode()
         skip = {self.root, *self.known, *self._protected}
         found = {}
+        born_after = self._root_start if self._root_start is not None else float("-inf")
         for pid, info in table.items():
+            if info.start < born_after:  # older than the run: cannot be one of ours
+                continue
             if pid not in skip and marker in _read_proc_file(pid, "environ"):
                 found[pid] = info.start
         if found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -230,7 +231,11 @@ def test_env_reaches_program_and_trace_dir_is_removed(tmp_path: Path) -> None:
                         echo=False)
     out = dict(line.split(" ", 1) for line in result.lines())
     assert out["MY_VAR"] == "42" and out["COURSE_START_METHOD"] == "spawn"
-    assert not Path(out["COURSE_TRACE_DIR"]).exists()
+    trace_dir = Path(out["COURSE_TRACE_DIR"])
+    deadline = time.monotonic() + 5  # removed in the background, right after loading
+    while trace_dir.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not trace_dir.exists()
     untraced = run_script("env.py", cwd=tmp_path, trace=False, echo=False)
     assert "COURSE_TRACE_DIR None" in untraced.lines()
     assert untraced.trace is None
@@ -239,3 +244,38 @@ def test_env_reaches_program_and_trace_dir_is_removed(tmp_path: Path) -> None:
 def test_result_is_a_plain_record() -> None:
     result = RunResult(args=["python", "-u", "x.py"], returncode=0)
     assert result.stdout == "" and result.lines() == [] and result.summary().startswith("exit 0")
+
+
+def test_output_arrives_while_the_program_runs(tmp_path: Path, start_method: str) -> None:
+    write(tmp_path, "slow.py", """
+        import multiprocessing as mp, time
+        def child():
+            print("child early")
+            time.sleep(1.5)
+        if __name__ == "__main__":
+            print("main early")
+            p = mp.Process(target=child); p.start(); p.join(timeout=20)
+    """)
+    shown: list[tuple[float, str]] = []
+
+    class Recorder:
+        def write(self, text: str) -> int:
+            shown.append((time.monotonic(), text))
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    import sys
+
+    real_stdout = sys.stdout
+    t0 = time.monotonic()
+    sys.stdout = Recorder()  # type: ignore[assignment]
+    try:
+        result = run_script("slow.py", cwd=tmp_path, start_method=start_method, timeout=20)
+    finally:
+        sys.stdout = real_stdout
+    end = time.monotonic()
+    early = [t for t, text in shown if "child early" in text]
+    assert early and end - early[0] >= 1.2  # shown in the cell long before the program ended
+    assert all(line.t <= result.duration - 1.2 for line in result.output)
