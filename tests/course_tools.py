@@ -125,7 +125,8 @@ def nbgrader(args: list[str], cwd: Path, env: dict[str, str] | None = None, time
     full_env.update(env or {})
     full_env["PATH"] = str(BIN) + os.pathsep + full_env.get("PATH", "")
     return subprocess.run(
-        [str(BIN / "nbgrader"), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+        [str(BIN / "nbgrader"), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
 
 
