@@ -90,7 +90,7 @@ def run_task(
     workdir = Path.cwd() if cwd is None else Path(cwd)
     result = run_script(str(path), *args, start_method=start_method, timeout=timeout,
                         trace=True, echo=echo, cwd=str(workdir))
-    method = _method_label(start_method)
+    method = getattr(result, "start_method", "") or _method_label(start_method)
     stderr = _stderr_text(result)
     if "NotImplementedError" in stderr:
         raise TaskCheckFailed(
@@ -99,7 +99,7 @@ def run_task(
         )
     if getattr(result, "timed_out", False):
         raise TaskCheckFailed(
-            f"程序在 {timeout:g} 秒内没有结束（启动方式 {method}），已被强制结束。"
+            f"程序在 {timeout:g} 秒内没有结束：已被强制结束（启动方式 {method}）。"
             "常见原因：某个进程在等一个永远不会发生的事件（join 一个不结束的进程、"
             "get 一个空队列、acquire 一个没人释放的锁），或死循环。"
             + _hints_text(result) + show_output(result)
@@ -187,12 +187,13 @@ def _stderr_tail(result: Any, tail: int = 8) -> str:
 
 
 def _hints_text(result: Any) -> str:
-    hints = getattr(result, "hints", None) or []
+    """The launcher's hints (helpers.explain), one paragraph each: title, reason, fix."""
     parts = []
-    for hint in hints:
-        text = " ".join(str(getattr(hint, attr, "")) for attr in ("explanation_zh", "fix_zh")).strip()
-        if text:
-            parts.append("\n提示：" + text)
+    for hint in getattr(result, "hints", None) or []:
+        title = str(getattr(hint, "title", "")).strip()
+        body = " ".join(str(getattr(hint, a, "")).strip() for a in ("explanation_zh", "fix_zh")).strip()
+        if title or body:
+            parts.append(f"\n提示：{title}。{body}" if title else f"\n提示：{body}")
     return "".join(parts)
 
 

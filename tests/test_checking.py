@@ -189,7 +189,7 @@ def test_run_task_reports_a_hang_and_kills_it(tmp_path: Path, no_leftovers: None
             print("waiting")
             p.join()
     """)
-    with pytest.raises(TaskCheckFailed, match="程序在 2 秒内没有结束") as info:
+    with pytest.raises(TaskCheckFailed, match="程序在 2 秒内没有结束：") as info:
         checking.run_task("hang.py", cwd=tmp_path, timeout=2)
     assert "waiting" in str(info.value)
 
