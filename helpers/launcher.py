@@ -189,7 +189,12 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
         if trace_dir:
             shutil.rmtree(trace_dir, ignore_errors=True)
         raise
-    run = _Run(proc, t0, echo, run_id)
+    try:
+        run = _Run(proc, t0, echo, run_id)
+    except BaseException:  # could not even start watching it: do not leave it running
+        proc.kill()
+        proc.wait()
+        raise
     timed_out = interrupted = False
     try:
         try:
