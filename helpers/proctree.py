@@ -195,7 +195,9 @@ def build_tree(pid: int | None = None, ancestors: bool = True, children: bool = 
 
 
 def _label(node: TreeNode) -> str:
-    mark = "  <- this process" if node.target else ""
+    mark = ""
+    if node.target:
+        mark = "  <- this process" if node.pid == os.getpid() else "  <- the process asked for"
     return f"{node.name} (pid {node.pid}) {node.status}{mark}"
 
 
@@ -233,46 +235,79 @@ def _layout(root: TreeNode) -> dict[int, tuple[float, int]]:
     return places
 
 
+def _elide_ancestors(root: TreeNode, keep: int) -> TreeNode:
+    # keep the root (PID 1) and the `keep` nearest ancestors; one "... N more" box between
+    chain = [root]
+    while not chain[-1].target and len(chain[-1].children) == 1:
+        chain.append(chain[-1].children[0])
+    if not chain[-1].target:
+        return root
+    middle = chain[1:-1 - keep] if keep > 0 else chain[1:-1]
+    if len(middle) < 2:
+        return root
+    gap = TreeNode(pid=-1, name=f"... {len(middle)} more", status="", children=[chain[len(middle) + 1]])
+    return TreeNode(root.pid, root.name, root.status, [gap], root.target)
+
+
+_STATUS_COLOURS = {"running": "#f4d35e", "sleeping": "#dce6f2"}
+
+
 def plot_tree(
     pid: int | None = None,
     ancestors: bool = True,
     children: bool = True,
     ax: Any = None,
     tree: TreeNode | None = None,
+    max_ancestors: int = 3,
 ) -> Any:
     """Draw the process tree (root at the top) on ``ax`` and return the Axes.
 
     ``tree`` draws a tree built earlier (e.g. by :func:`build_tree`) instead of reading the
-    processes again. The figure size does not depend on the tree, so the chart's text form
-    stays the same from machine to machine.
+    processes again. Between the root and the ``max_ancestors`` nearest ancestors, a long
+    chain is drawn as one "... N more" box (``format_tree`` prints all of them). The figure
+    size does not depend on the tree, so the chart's text form is the same on every machine.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     root = tree if tree is not None else build_tree(pid, ancestors=ancestors, children=children)
+    root = _elide_ancestors(root, max_ancestors)
     if ax is None:
         _fig, ax = plt.subplots(figsize=(9.0, 4.5))
     places = _layout(root)
     nodes = list(root.walk())
     depth = max(d for _x, d in places.values())
     width = max(x for x, _d in places.values())
-    fontsize = 9 if len(nodes) <= 12 else 7
+    fontsize = 8 if len(nodes) <= 14 else 6.5
     for node in nodes:
         x, d = places[id(node)]
         for child in node.children:
             cx, cd = places[id(child)]
-            ax.plot([x, cx], [-d, -cd], color="#888888", linewidth=1.2, zorder=1)
+            ax.plot([x, cx], [-d, -cd], color="#888888", linewidth=1.2, zorder=1,
+                    linestyle=":" if node.pid < 0 or child.pid < 0 else "-")
     for node in nodes:
         x, d = places[id(node)]
-        colour = "#4c9f70" if node.target else ("#f4d35e" if node.status == "running" else "#dce6f2")
-        ax.text(
-            x, -d, f"{node.name}\npid {node.pid}\n{node.status}", ha="center", va="center",
-            fontsize=fontsize, zorder=2,
-            bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "#555555"},
-        )
-    ax.set_xlim(-0.7, width + 0.7)
-    ax.set_ylim(-depth - 0.6, 0.6)
+        if node.pid < 0:
+            ax.text(x, -d, node.name, ha="center", va="center", fontsize=fontsize, zorder=2,
+                    style="italic", color="#555555")
+            continue
+        colour = "#4c9f70" if node.target else _STATUS_COLOURS.get(node.status, "#eeeeee")
+        name = node.name if len(node.name) <= 16 else node.name[:15] + "…"
+        ax.text(x, -d, f"{name}\npid {node.pid}", ha="center", va="center", fontsize=fontsize,
+                zorder=2, bbox={"boxstyle": "round,pad=0.3", "facecolor": colour,
+                                "edgecolor": "#555555"})
+    ax.set_xlim(-0.8, width + 0.8)
+    ax.set_ylim(-depth - 0.5, 0.5)
     ax.set_axis_off()
-    ax.set_title("Process tree (green: this process; parent above, children below)", fontsize=10)
+    ax.legend(
+        handles=[Patch(facecolor="#4c9f70", edgecolor="#555555", label="the process asked for"),
+                 Patch(facecolor=_STATUS_COLOURS["running"], edgecolor="#555555",
+                       label="running / ready"),
+                 Patch(facecolor=_STATUS_COLOURS["sleeping"], edgecolor="#555555",
+                       label="sleeping (blocked)")],
+        loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+    )
+    ax.set_title("Process tree: parent above, children below", fontsize=10)
     return ax
 
 
@@ -304,5 +339,5 @@ def _cmdline(argv: tuple[str, ...] | None, limit: int = 90) -> str:
     if not argv:
         return "(empty)"
     # the interpreter's full path differs from machine to machine: show its file name only
-    text = shlex.join([Path(argv[0]).name, *argv[1:]])
+    text = " ".join(shlex.join([Path(argv[0]).name, *argv[1:]]).split())  # one line
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -19,6 +19,7 @@ import pytest  # noqa: E402
 from helpers.proctree import (  # noqa: E402
     ProcessCard,
     ProcessGoneError,
+    TreeNode,
     build_tree,
     describe_process,
     format_tree,
@@ -157,7 +158,7 @@ def test_format_tree_nests_grandchildren() -> None:
         grandchild = int(parent.stdout.readline())
         text = format_tree(parent.pid, ancestors=False)
         lines = text.splitlines()
-        assert lines[0].endswith("<- this process") and f"(pid {parent.pid})" in lines[0]
+        assert lines[0].endswith("<- the process asked for") and f"(pid {parent.pid})" in lines[0]
         assert lines[1].startswith("└── ") and f"(pid {grandchild})" in lines[1]
     finally:
         for proc in psutil.Process(parent.pid).children(recursive=True):
@@ -171,7 +172,7 @@ def test_children_only_tree_has_no_ancestors() -> None:
 
 
 def test_plot_tree_draws_one_box_per_process(sleepers: list[subprocess.Popen[str]]) -> None:
-    tree = build_tree()
+    tree = build_tree(ancestors=False)
     ax = plot_tree(tree=tree)
     try:
         boxes = [t.get_text() for t in ax.texts]
@@ -180,6 +181,38 @@ def test_plot_tree_draws_one_box_per_process(sleepers: list[subprocess.Popen[str
         assert len(ax.lines) == len(boxes) - 1  # a tree: one edge fewer than nodes
         w, h = ax.figure.get_size_inches()
         assert (w, h) == (9.0, 4.5)
+    finally:
+        plt.close(ax.figure)
+
+
+def _chain(length: int) -> TreeNode:
+    """A hand-made chain pid 1 -> 2 -> ... -> length (the target) with two children."""
+    target = TreeNode(pid=length, name="me", status="running", target=True,
+                      children=[TreeNode(100, "kid", "sleeping"), TreeNode(101, "kid", "sleeping")])
+    node = target
+    for pid in range(length - 1, 0, -1):
+        node = TreeNode(pid=pid, name=f"p{pid}", status="sleeping", children=[node])
+    return node
+
+
+def test_plot_tree_elides_the_middle_of_a_long_ancestor_chain() -> None:
+    ax = plot_tree(tree=_chain(9), max_ancestors=3)
+    try:
+        texts = [t.get_text() for t in ax.texts]
+        # root, "... 4 more", the 3 nearest ancestors (6, 7, 8), the target, its 2 children
+        assert texts[0] == "p1\npid 1"
+        assert "... 4 more" in texts
+        shown = sorted(int(t.split("pid ")[1]) for t in texts if "pid " in t)
+        assert shown == [1, 6, 7, 8, 9, 100, 101]
+    finally:
+        plt.close(ax.figure)
+
+
+def test_plot_tree_keeps_a_short_chain_whole() -> None:
+    ax = plot_tree(tree=_chain(4), max_ancestors=3)
+    try:
+        assert not any("more" in t.get_text() for t in ax.texts)
+        assert len(ax.texts) == 6
     finally:
         plt.close(ax.figure)
 
