@@ -1,0 +1,348 @@
+"""The course as a student sees it: JupyterLab in a real (headless) Chromium.
+
+Each test opens a notebook of a private JupyterLab server (``conftest.lab``, serving a copy of
+notebooks/ and release/) and checks what only a browser shows:
+
+* a ``%%run_program`` cell prints its children's lines while the cell is still running, and the
+  timing chart of that run is a rendered image;
+* moving a simulator widget's slider redraws its chart;
+* a released assignment has nbgrader's Validate button, and validating shows the results dialog.
+
+Screenshots of every step go to test-artifacts/browser/ (``FAILED-<step>.png`` when a step fails).
+The cells to use are found in the notebooks' own JSON, so the test follows the lectures as
+they change instead of hard-coding cell numbers.
+"""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labserver import Lab  # this folder is on sys.path (see conftest.py)
+
+pytestmark = pytest.mark.usefixtures("hard_timeout")
+
+# Lectures whose chapters are about starting and joining processes come first.
+LIVE_NOTEBOOK_ORDER = ("05-", "04-", "06-", "03-", "02-", "00-")
+WIDGET_NOTEBOOK_ORDER = ("03-", "02-", "01-")
+ASSIGNMENT = "release/ch00/ch00.ipynb"
+
+CHILD_MARKER = re.compile(r"^\[(?!MainProcess )([^\]\s]+) pid \d+\]", re.M)
+WIDGET_CALL = re.compile(r"^(?:\w+\s*=\s*)?\w+_widget\(", re.M)  # [w = ]x_widget(...)
+RUN_ALL_TIMEOUT_MS = 150_000
+KERNEL_TIMEOUT_MS = 60_000
+VALIDATE_TIMEOUT_MS = 120_000
+
+# In-page recorder: every change of one cell (prompt text, output text) with its time, so that
+# "a line appeared while the cell was running" is judged from what the page showed, not from how
+# often Python happened to poll.
+RECORD_CELL_JS = """
+(index) => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+  const log = [];
+  const t0 = performance.now();
+  const snap = () => {
+    const prompt = cell.querySelector('.jp-InputPrompt').textContent.trim();
+    const out = Array.from(cell.querySelectorAll('.jp-OutputArea-output'))
+      .map((e) => e.textContent).join('');
+    const last = log[log.length - 1];
+    if (!last || last.prompt !== prompt || last.out !== out) {
+      log.push({t: (performance.now() - t0) / 1000, prompt: prompt, out: out});
+    }
+  };
+  new MutationObserver(snap).observe(cell, {subtree: true, childList: true, characterData: true});
+  snap();
+  window.__courseCellLog = log;
+}
+"""
+# The watched cell still runs ([*]) and shows lines of two or more child processes, or it has
+# finished (then the recorded log tells what happened).
+LIVE_OR_DONE_JS = """
+(index) => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+  const prompt = cell.querySelector('.jp-InputPrompt').textContent.trim();
+  const started = window.__courseCellLog.some((s) => s.prompt === '[*]:');
+  if (!started) return false;  // the prompt before Run All reached this cell does not count
+  if (/^\\[\\d+\\]:$/.test(prompt)) return true;
+  if (prompt !== '[*]:') return false;
+  const out = Array.from(cell.querySelectorAll('.jp-OutputArea-output'))
+    .map((e) => e.textContent).join('');
+  const children = new Set();
+  for (const m of out.matchAll(/^\\[(?!MainProcess )([^\\]\\s]+) pid \\d+\\]/gm)) children.add(m[1]);
+  return children.size >= 2;
+}
+"""
+# Run All finished: no cell waits or runs any more, and every code cell has an execution count
+# (Run All stops at an error and leaves the rest unnumbered; that case ends the wait as well).
+RUN_ALL_DONE_JS = """
+() => {
+  const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+    .map((e) => e.textContent.trim());
+  if (prompts.some((p) => p === '[*]:')) return false;
+  const errors = document.querySelectorAll(
+    '.jp-Notebook [data-mime-type="application/vnd.jupyter.error"]').length;
+  return errors > 0 || prompts.every((p) => /^\\[\\d+\\]:$/.test(p));
+}
+"""
+
+
+@dataclass(frozen=True)
+class LiveCase:
+    """A lecture cell that runs several child processes, and the cell that draws its chart."""
+
+    notebook: str  # path relative to the course copy
+    run_cell: int
+    chart_cell: int
+    code_cells: int
+
+
+@dataclass(frozen=True)
+class WidgetCase:
+    """A lecture cell that shows a simulator widget."""
+
+    notebook: str
+    cell: int
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _stored_text(cell: dict[str, Any]) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        text = output.get("text", "")
+        parts.append("".join(text) if isinstance(text, list) else str(text))
+    return "".join(parts)
+
+
+def _ordered(root: Path, order: tuple[str, ...]) -> list[Path]:
+    lectures = sorted((root / "notebooks").glob("*.ipynb"))
+    rank = {prefix: i for i, prefix in enumerate(order)}
+    chosen = [p for p in lectures if p.name[:3] in rank]
+    return sorted(chosen, key=lambda p: rank[p.name[:3]])
+
+
+def find_live_case(root: Path) -> LiveCase:
+    """The first lecture cell ``%%run_program`` (not ``--quiet``) whose stored output shows two or
+    more child processes, with a timing chart of that run (``--chart``, or a later
+    ``plot_timeline(<its --result name>)`` cell)."""
+    for path in _ordered(root, LIVE_NOTEBOOK_ORDER):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code_cells = sum(c["cell_type"] == "code" for c in cells)
+        for i, cell in enumerate(cells):
+            source = _source(cell)
+            first = source.splitlines()[0] if source else ""
+            if cell["cell_type"] != "code" or not first.startswith("%%run_program"):
+                continue
+            if "--quiet" in first or len(set(CHILD_MARKER.findall(_stored_text(cell)))) < 2:
+                continue
+            if "--chart" in first:
+                return LiveCase(str(path.relative_to(root)), i, i, code_cells)
+            result = re.search(r"--result[ =](\w+)", first)
+            if result is None:
+                continue
+            drawing = re.compile(rf"plot_timeline\(\s*{result.group(1)}\b")
+            for j in range(i + 1, len(cells)):
+                if cells[j]["cell_type"] == "code" and drawing.search(_source(cells[j])):
+                    return LiveCase(str(path.relative_to(root)), i, j, code_cells)
+    raise LookupError("no lecture has a %%run_program cell with 2+ children and a timing chart")
+
+
+def find_widget_case(root: Path) -> WidgetCase:
+    """The first lecture cell that calls a ``*_widget(...)`` simulator widget."""
+    for path in _ordered(root, WIDGET_NOTEBOOK_ORDER):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] == "code" and WIDGET_CALL.search(_source(cell)):
+                return WidgetCase(str(path.relative_to(root)), i)
+    raise LookupError("no lecture has a cell that shows a *_widget(...)")
+
+
+@contextmanager
+def step(page: Any, artifacts: Path, name: str) -> Iterator[None]:
+    """Screenshot ``name.png`` after the step, or ``FAILED-name.png`` if it raised."""
+    try:
+        yield
+    except BaseException:
+        try:
+            page.screenshot(path=str(artifacts / f"FAILED-{name}.png"), full_page=False)
+        finally:
+            raise
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
+
+
+def open_notebook(page: Any, lab: Lab, path: str) -> None:
+    """Open ``path`` in JupyterLab; wait until every cell is in the page and the kernel is idle."""
+    cells = len(json.loads((lab.root / path).read_text(encoding="utf-8"))["cells"])
+    page.goto(lab.page_url(path, workspace=f"test-{secrets.token_hex(4)}"))
+    # Lab renders a long notebook in batches; with windowingMode "none" all cells end up in the DOM.
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=cells,
+        timeout=KERNEL_TIMEOUT_MS, polling=200,
+    )
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(
+        state="attached", timeout=KERNEL_TIMEOUT_MS
+    )
+
+
+def menu_command(page: Any, menu: str, command: str) -> None:
+    """Click ``menu`` in the menu bar, then the item bound to JupyterLab ``command``."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(rf"^{menu}$")).click()
+    page.locator(f'.lm-Menu-item[data-command="{command}"]').first.click()
+
+
+def cell_at(page: Any, index: int) -> Any:
+    return page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+
+def select_cell(page: Any, index: int) -> None:
+    """Make cell ``index`` the active cell (command mode), as a click on its prompt does."""
+    cell = cell_at(page, index)
+    cell.locator(".jp-InputPrompt").click()
+    page.wait_for_function(
+        "(i) => document.querySelectorAll('.jp-Notebook .jp-Cell')[i].classList.contains('jp-mod-active')",
+        arg=index,
+    )
+
+
+def image_sources(cell: Any) -> list[str]:
+    return list(cell.locator(".jp-OutputArea-output img").evaluate_all("els => els.map(e => e.src)"))
+
+
+def wait_image_rendered(page: Any, cell: Any, timeout: float = 30_000) -> dict[str, Any]:
+    """Wait until the cell's output has a loaded PNG image; return its size and source kind."""
+    image = cell.locator(".jp-OutputArea-output img").last
+    image.wait_for(state="attached", timeout=timeout)
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                           arg=image.element_handle(), timeout=timeout)
+    return dict(image.evaluate(
+        "(img) => ({width: img.naturalWidth, height: img.naturalHeight, src: img.src.slice(0, 22)})"
+    ))
+
+
+def live_evidence(log: list[dict[str, Any]]) -> tuple[list[str], float] | None:
+    """From the recorded snapshots of one cell: the child markers visible at a moment when the
+    cell was still running and more output was still to come, and how long before the cell
+    finished that was. ``None`` if no such moment had two or more children."""
+    done = next((s["t"] for s in log if re.fullmatch(r"\[\d+\]:", s["prompt"])), None)
+    final = log[-1]["out"] if log else ""
+    for snap in log:
+        if snap["prompt"] != "[*]:" or snap["out"] == final:
+            continue
+        children = sorted(set(CHILD_MARKER.findall(snap["out"])))
+        if len(children) >= 2 and done is not None:
+            return children, done - snap["t"]
+    return None
+
+
+@pytest.mark.hard_timeout(240)
+def test_run_program_output_is_live_and_timing_chart_renders(
+    lab: Lab, page: Any, artifacts: Path
+) -> None:
+    case = find_live_case(lab.root)
+    started = time.monotonic()
+    with step(page, artifacts, "1-open-lecture"):
+        open_notebook(page, lab, case.notebook)
+    run_cell = cell_at(page, case.run_cell)
+    with step(page, artifacts, "2-output-while-running"):
+        menu_command(page, "Edit", "editmenu:clear-all")
+        page.wait_for_function("() => !document.querySelector('.jp-Notebook .jp-OutputArea-output img')")
+        page.evaluate(RECORD_CELL_JS, case.run_cell)
+        menu_command(page, "Run", "runmenu:run-all")
+        # Poll the page while the cell shows [*]: stop at two child lines, or when it finished.
+        page.wait_for_function(
+            LIVE_OR_DONE_JS, arg=case.run_cell, timeout=RUN_ALL_TIMEOUT_MS, polling=50
+        )
+        run_cell.scroll_into_view_if_needed()
+    with step(page, artifacts, "3-run-all-finished"):
+        page.wait_for_function(RUN_ALL_DONE_JS, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+        prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        unfinished = [p for p in prompts if not re.fullmatch(r"\[\d+\]:", p.strip())]
+        errors = page.locator('.jp-Notebook [data-mime-type="application/vnd.jupyter.error"]')
+        assert not unfinished and errors.count() == 0, (
+            f"Run All did not finish every cell of {case.notebook} ({len(unfinished)} left): "
+            + (errors.first.inner_text()[:800] if errors.count() else "")
+        )
+        run_cell.scroll_into_view_if_needed()
+        # Judge from every change the page showed (recorded in the page, not polled from here).
+        log = page.evaluate("() => window.__courseCellLog")
+        evidence = live_evidence(log)
+        final = log[-1]["out"] if log else ""
+        assert evidence is not None, (
+            "no moment with 2+ child lines while the cell still ran and more output was to come; "
+            f"the cell changed {len(log)} times, final output:\n{final}"
+        )
+        children, lead = evidence
+        assert lead > 0.0
+    with step(page, artifacts, "4-timing-chart"):
+        chart_cell = cell_at(page, case.chart_cell)
+        chart_cell.scroll_into_view_if_needed()
+        image = wait_image_rendered(page, chart_cell)
+        assert image["width"] > 0 and image["src"].startswith("data:image/png"), image
+    print(f"{case.notebook}: children seen live {children}, {lead:.2f} s before the cell "
+          f"finished; chart {image['width']}x{image['height']}; {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.hard_timeout(180)
+def test_simulator_widget_redraws_its_chart(lab: Lab, page: Any, artifacts: Path) -> None:
+    case = find_widget_case(lab.root)
+    with step(page, artifacts, "5-open-widget-lecture"):
+        open_notebook(page, lab, case.notebook)
+    cell = cell_at(page, case.cell)
+    with step(page, artifacts, "6-show-widget"):
+        select_cell(page, case.cell)
+        menu_command(page, "Run", "notebook:run-all-above")
+        menu_command(page, "Run", "notebook:run-cell")
+        slider = cell.locator(".widget-slider")
+        slider.first.wait_for(state="visible", timeout=RUN_ALL_TIMEOUT_MS)
+        wait_image_rendered(page, cell)
+        before = image_sources(cell)
+        assert before, "the widget cell shows no chart image"
+    with step(page, artifacts, "7-move-slider"):
+        # The tick stepper if the widget has one (its chart always changes), else the first slider.
+        tick = slider.filter(has=page.locator(".widget-label", has_text=re.compile(r"^tick$")))
+        target = tick.first if tick.count() else slider.first
+        target.scroll_into_view_if_needed()
+        handle = target.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function(
+            "([i, before]) => { const imgs = document.querySelectorAll('.jp-Notebook .jp-Cell')[i]"
+            ".querySelectorAll('.jp-OutputArea-output img');"
+            " const now = Array.from(imgs).map((e) => e.src);"
+            " return now.length > 0 && JSON.stringify(now) !== JSON.stringify(before); }",
+            arg=[case.cell, before], timeout=30_000,
+        )
+        after = wait_image_rendered(page, cell)
+        assert after["width"] > 0
+        assert image_sources(cell) != before
+
+
+@pytest.mark.hard_timeout(200)
+def test_released_assignment_has_validate_button(lab: Lab, page: Any, artifacts: Path) -> None:
+    with step(page, artifacts, "8-open-assignment"):
+        open_notebook(page, lab, ASSIGNMENT)
+        button = page.locator(".jp-NotebookPanel-toolbar .validate-button")
+        button.wait_for(state="visible")
+        assert button.inner_text().strip() == "Validate"
+    with step(page, artifacts, "9-validate"):
+        button.click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for(state="visible", timeout=VALIDATE_TIMEOUT_MS)
+        title = dialog.locator(".jp-Dialog-header").inner_text().strip()
+        body = dialog.locator(".jp-Dialog-body").inner_text()
+        assert title == "Validation Results", f"{title}: {body[:500]}"
+        # The released stubs raise NotImplementedError, so validation must report failures.
+        assert "NotImplementedError" in body or "failed" in body.lower(), body[:500]
+    dialog.locator(".jp-Dialog-footer button").last.click()
+    dialog.wait_for(state="detached")
