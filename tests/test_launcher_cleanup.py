@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import helpers.killtree as killtree
 import helpers.launcher as launcher
 from helpers.launcher import run_script
 from tests.conftest import pid_exists_running
@@ -175,13 +176,13 @@ def test_process_tree_refuses_roots_it_did_not_start() -> None:
     import subprocess
 
     for root in (1, os.getpid(), os.getppid()):
-        with pytest.raises(launcher.UnsafeProcessTreeError):
-            launcher.ProcessTree(root, "x")
+        with pytest.raises(killtree.UnsafeProcessTreeError):
+            killtree.ProcessTree(root, "x")
     plain_child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         if sys.platform.startswith("linux"):  # same session as us: killing "its session" = ours
-            with pytest.raises(launcher.UnsafeProcessTreeError):
-                launcher.ProcessTree(plain_child.pid, "x")
+            with pytest.raises(killtree.UnsafeProcessTreeError):
+                killtree.ProcessTree(plain_child.pid, "x")
     finally:
         plain_child.kill()
         plain_child.wait(timeout=10)
