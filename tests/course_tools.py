@@ -13,6 +13,8 @@ answer a (fictional) student gave, written as the cells they filled in::
 A submission notebook is built from the released notebook with those solution cells replaced,
 so the samples stay valid when the released text around them changes. Cells not named keep the
 released stub (``raise NotImplementedError()``): a file with no cells is a blank submission.
+A header line ``# base: reference`` starts from another sample's answers, so a file with one
+typical mistake names only the cells that differ from the reference.
 ``tests/submissions/<assignment>/grading.json`` may list the start methods to grade under.
 """
 from __future__ import annotations
@@ -85,6 +87,11 @@ def parse_submission(path: Path, assignment: str) -> SampleSubmission:
         answers[current] = "\n".join(lines).strip("\n")
     if "expected" not in header:
         raise SubmissionFormatError(f"{path}: missing '# expected: <points>' header line")
+    if "base" in header:
+        base_path = path.with_name(header["base"] + ".py")
+        if not base_path.is_file() or base_path == path:
+            raise SubmissionFormatError(f"{path}: '# base: {header['base']}' names no other sample in {path.parent}")
+        answers = {**parse_submission(base_path, assignment).answers, **answers}
     return SampleSubmission(assignment, path.stem, float(header["expected"]), header.get("about", ""), answers)
 
 
