@@ -121,7 +121,7 @@ def cmd_lab(extra: list[str]) -> int:
 def cmd_test(extra: list[str]) -> int:
     python = ensure_environment()
     ensure_browser()
-    env = venv_env(MPLBACKEND="Agg")
+    env = venv_env()
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=env)
     return code
 

@@ -145,4 +145,17 @@ def register(ipython: Any) -> None:
     ipython.register_magic_function(run_program_magic, magic_kind="cell",
                                     magic_name="run_program")
     ipython.set_custom_exc(EXPLAINED_TYPES, _explaining_handler)
+    # The course's charts are plain matplotlib Figures (no pyplot, so none pile up). Teach the
+    # kernel to show a returned Figure as a PNG without importing matplotlib now (by name).
+    png = ipython.display_formatter.formatters["image/png"]
+    png.for_type_by_name("matplotlib.figure", "Figure", _figure_png)
+
+
+def _figure_png(figure: Any) -> bytes:
+    """A Figure as PNG bytes, trimmed like the inline backend does."""
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=figure.dpi)
+    return buffer.getvalue()
 

@@ -119,3 +119,17 @@ def test_pickling_a_thread_lock_in_kernel_gets_a_hint(ip: InteractiveShell,
     out = capsys.readouterr().out
     assert "cannot pickle '_thread.lock' object" in out
     assert "提示 (hint)：把线程用的锁或队列交给了进程" in out
+
+
+def test_import_helpers_lets_a_kernel_show_plain_figures_as_png() -> None:
+    """Charts are pyplot-free Figures; after `import helpers` a kernel renders them as images."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import helpers\nfrom matplotlib.figure import Figure\nfig = Figure()\nfig.subplots().plot([1, 2])\nfig"
+    )]
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    data = nb.cells[0].outputs[0]["data"]
+    assert data["image/png"], "the figure should be rendered as a PNG"
