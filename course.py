@@ -133,7 +133,8 @@ def cmd_release(extra: list[str]) -> int:
     for name in names:
         if not (ROOT / "source" / name).is_dir():
             raise SetupError(f"no assignment source/{name}; assignments are: {', '.join(sorted(p.name for p in (ROOT / 'source').iterdir() if p.is_dir()))}")
-        run([python, "-m", "nbgrader", "generate_assignment", name, "--force"], cwd=ROOT, env=venv_env())
+        run([python, "-m", "nbgrader", "generate_assignment", name, "--force"], cwd=ROOT, env=venv_env(),
+            stdin=subprocess.DEVNULL)
     return 0
 
 
