@@ -53,6 +53,7 @@ class EventKind(str, Enum):
     QJOIN_END = "qjoin_end"
     TERMINATE = "terminate"        # obj = target pid
     KILL = "kill"
+    REAPED = "reaped"              # parent learnt a child's exit status, obj = pid, detail code=
     DROPPED = "dropped"            # detail n= events not recorded so far (bound reached)
 
 
@@ -177,7 +178,7 @@ class Trace:
         self._daemon_started: set[str] = set()
         self._created: dict[str, float] = {}  # child pid -> when Process.start() returned
         for e in self.events:
-            if e.kind is EventKind.JOIN_END and _int_or_none(e.get("code")) is not None:
+            if e.kind in (EventKind.JOIN_END, EventKind.REAPED) and _int_or_none(e.get("code")) is not None:
                 self._observed.setdefault(e.obj, e)
             elif e.kind is EventKind.START_END:
                 self._created.setdefault(e.get("pid") or "", e.t)

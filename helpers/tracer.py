@@ -641,7 +641,36 @@ def _wrap_get(cls: Any, empty: type) -> None:
     cls.get = get
 
 
+# --------------------------------------------------------------------------- reaping
+
+def _patch_popen(module: Any) -> None:
+    """Record a child's exit status when its parent first learns it, join or not.
+
+    At exit, multiprocessing terminates daemonic children and may reap one that already died
+    without joining it (``process._cleanup`` polls); without this its exit code would be unknown.
+    """
+    _patched.add(module.__name__)
+    cls = module.Popen
+    orig_poll = cls.__dict__.get("poll")
+    if orig_poll is None:
+        return
+
+    def poll(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _on or getattr(self, "returncode", None) is not None:
+            return orig_poll(self, *args, **kwargs)
+        code = orig_poll(self, *args, **kwargs)
+        if code is not None:
+            emit("reaped", getattr(self, "pid", ""), f"code={code}", force=True)
+        return code
+
+    poll.__doc__ = orig_poll.__doc__
+    poll.__wrapped__ = orig_poll  # type: ignore[attr-defined]
+    cls.poll = poll
+
+
 _PATCHES: dict[str, Callable[[Any], None]] = {
+    "multiprocessing.popen_fork": _patch_popen,
+    "multiprocessing.popen_forkserver": _patch_popen,
     "multiprocessing.process": _patch_process,
     "multiprocessing.synchronize": _patch_synchronize,
     "multiprocessing.queues": _patch_queues,

@@ -377,3 +377,29 @@ def test_run_script_end_to_end(tmp_path: Path, method: str) -> None:
     assert depth[-1][1] == 0 and max(d for _, d in depth) >= 1
     assert sum(1 for e in trace.events if e.kind is EventKind.PUT and e.get("ok") == "1") == 4
     assert len(trace.lock_holds()) == 3
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_exit_status_learnt_without_join_is_recorded(tmp_path: Path, method: str) -> None:
+    # multiprocessing reaps children it never joins (is_alive(), active_children(), the daemon
+    # clean-up at exit); the trace must still know their exit code.
+    code = """
+    import multiprocessing as mp, os, sys, time
+    def exits_with(code):
+        sys.exit(code)
+    if __name__ == "__main__":
+        mp.set_start_method(sys.argv[1])
+        p = mp.Process(target=exits_with, args=(5,), name="C")
+        p.start()
+        while p.is_alive():
+            time.sleep(0.02)
+        sys.stdout.flush()
+        os._exit(0)  # no join, not even the implicit one at exit
+    """
+    result, trace_dir = run_traced(tmp_path, code, method)
+    assert result.returncode == 0, result.stderr
+    trace = Trace.load(trace_dir)
+    child = next(p for p in trace.processes if p.name == "C")
+    assert child.exitcode == 5
+    assert [e for e in trace.events if e.kind is EventKind.REAPED and e.obj == str(child.pid)]
+    assert not [e for e in trace.events if e.kind is EventKind.JOIN_END and e.obj == str(child.pid)]
