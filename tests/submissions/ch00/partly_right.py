@@ -1,8 +1,6 @@
 # expected: 2
 # about: task 1 right; task 2 hard-codes the first answer; task 3 stops one step below the root
-# %% ch00_task1
-def my_ids():
-    return os.getpid(), os.getppid()
+# base: reference
 # %% ch00_task2
 _first = None
 def ask_child():

@@ -1,10 +1,6 @@
 # expected: 5
 # about: task 2 forgets that a job waits for the ones before it (returns each job's own setup + length) and loses 3; task 3 assumes every job runs as if alone, ignoring the queue for the single CPU, and loses 4; tasks 1 and 4 right
-# %% ch01_task1
-def batch_run(jobs):
-    total = sum(length for job in jobs for _kind, length in job)
-    busy = sum(length for job in jobs for kind, length in job if kind == "cpu")
-    return {"total": total, "idle": total - busy, "utilisation": busy / total}
+# base: reference
 # %% ch01_task2
 def finish_times(jobs, setup_time=0):
     return [setup_time + sum(length for _kind, length in job) for job in jobs]

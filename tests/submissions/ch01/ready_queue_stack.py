@@ -1,5 +1,6 @@
 # expected: 8
 # about: task 3 keeps the ready queue as a stack (the job that became ready last runs first), so the order and finish times are wrong and it loses 4; the other tasks are right
+# base: reference
 # %% ch01_task1
 def batch_run(jobs):
     busy = 0
@@ -50,16 +51,3 @@ def multiprogrammed_run(jobs):
             if jobs[j][phase[j]][0] == "cpu":
                 ready.append(j)
     return {"total": t, "idle": t - busy, "finish": finish}
-# %% ch01_task4
-ANSWERS = {
-    "add_numbers": (False, "own_work"),
-    "sort_list": (False, "own_work"),
-    "call_function": (False, "own_work"),
-    "read_disk": (True, "device"),
-    "send_packet": (True, "device"),
-    "disable_interrupts": (True, "cpu_control"),
-    "set_timer": (True, "cpu_control"),
-    "map_memory": (True, "memory_map"),
-    "get_pid": (True, "kernel_data"),
-    "start_process": (True, "kernel_data"),
-}

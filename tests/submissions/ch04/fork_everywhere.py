@@ -1,74 +1,9 @@
 # expected: 9
 # about: task 3 knows memory is not shared but assumes every start method copies the parent like fork (spawn/forkserver children re-import the module and see counter=0); tasks 1, 2, 4 right
-# %% ch04_task1
-%%program ch04_task1.py
-import os
-import sys
-import time
-from multiprocessing import Process, parent_process
-
-
-def work(i: int) -> None:
-    print(f"worker {i} start pid={os.getpid()} parent={parent_process().pid}")
-    time.sleep(1)
-    print(f"worker {i} end")
-
-
-if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    procs = [Process(target=work, args=(i,)) for i in range(n)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    pids = ",".join(str(p.pid) for p in procs)
-    print(f"main pid={os.getpid()} children={pids}")
-# %% ch04_task2
-%%program ch04_task2.py
-import os
-import sys
-from multiprocessing import Process
-
-
-class Greeter(Process):
-    def __init__(self, who: str) -> None:
-        super().__init__(name=f"greeter-{who}")
-        self.who = who
-
-    def run(self) -> None:
-        print(f"hello {self.who} from {self.name} pid={os.getpid()}")
-
-
-if __name__ == "__main__":
-    names = sys.argv[1:] or ["Ada", "Linus"]
-    greeters = [Greeter(who) for who in names]
-    for g in greeters:
-        g.start()
-    for g in greeters:
-        g.join()
-    print(f"greeted {len(greeters)}")
+# base: reference
 # %% ch04_task3
 predicted = {
     "fork":       {"first": 105, "MainProcess": 101, "second": 111},
     "spawn":      {"first": 105, "MainProcess": 101, "second": 111},
     "forkserver": {"first": 105, "MainProcess": 101, "second": 111},
 }
-# %% ch04_task4
-%%program ch04_task4.py
-import sys
-from multiprocessing import Process
-
-
-def square(x: int) -> None:
-    print(f"square of {x} = {x * x}")
-
-
-if __name__ == "__main__":
-    print("setting up")
-    jobs = [int(a) for a in sys.argv[1:]] or [2, 3, 4]
-    procs = [Process(target=square, args=(x,)) for x in jobs]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    print("done")

@@ -1,5 +1,6 @@
 # expected: 9
 # about: task 1 joins each worker inside the start loop, so the workers run one after another (hidden concurrency check fails); tasks 2-4 right
+# base: reference
 # %% ch04_task1
 %%program ch04_task1.py
 import os
@@ -22,52 +23,3 @@ if __name__ == "__main__":
         p.join()
     pids = ",".join(str(p.pid) for p in procs)
     print(f"main pid={os.getpid()} children={pids}")
-# %% ch04_task2
-%%program ch04_task2.py
-import os
-import sys
-from multiprocessing import Process
-
-
-class Greeter(Process):
-    def __init__(self, who: str) -> None:
-        super().__init__(name=f"greeter-{who}")
-        self.who = who
-
-    def run(self) -> None:
-        print(f"hello {self.who} from {self.name} pid={os.getpid()}")
-
-
-if __name__ == "__main__":
-    names = sys.argv[1:] or ["Ada", "Linus"]
-    greeters = [Greeter(who) for who in names]
-    for g in greeters:
-        g.start()
-    for g in greeters:
-        g.join()
-    print(f"greeted {len(greeters)}")
-# %% ch04_task3
-predicted = {
-    "fork":       {"first": 105, "MainProcess": 101, "second": 111},
-    "spawn":      {"first": 5,   "MainProcess": 101, "second": 10},
-    "forkserver": {"first": 5,   "MainProcess": 101, "second": 10},
-}
-# %% ch04_task4
-%%program ch04_task4.py
-import sys
-from multiprocessing import Process
-
-
-def square(x: int) -> None:
-    print(f"square of {x} = {x * x}")
-
-
-if __name__ == "__main__":
-    print("setting up")
-    jobs = [int(a) for a in sys.argv[1:]] or [2, 3, 4]
-    procs = [Process(target=square, args=(x,)) for x in jobs]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    print("done")

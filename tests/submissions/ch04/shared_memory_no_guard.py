@@ -1,52 +1,6 @@
 # expected: 6
 # about: task 3 predicts that the parent sees the children's changes (and that every method copies the parent); task 4 replaces the lambda but keeps the process-starting code at top level, so it fails under spawn (no if __name__ == '__main__'); tasks 1-2 right
-# %% ch04_task1
-%%program ch04_task1.py
-import os
-import sys
-import time
-from multiprocessing import Process, parent_process
-
-
-def work(i: int) -> None:
-    print(f"worker {i} start pid={os.getpid()} parent={parent_process().pid}")
-    time.sleep(1)
-    print(f"worker {i} end")
-
-
-if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    procs = [Process(target=work, args=(i,)) for i in range(n)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    pids = ",".join(str(p.pid) for p in procs)
-    print(f"main pid={os.getpid()} children={pids}")
-# %% ch04_task2
-%%program ch04_task2.py
-import os
-import sys
-from multiprocessing import Process
-
-
-class Greeter(Process):
-    def __init__(self, who: str) -> None:
-        super().__init__(name=f"greeter-{who}")
-        self.who = who
-
-    def run(self) -> None:
-        print(f"hello {self.who} from {self.name} pid={os.getpid()}")
-
-
-if __name__ == "__main__":
-    names = sys.argv[1:] or ["Ada", "Linus"]
-    greeters = [Greeter(who) for who in names]
-    for g in greeters:
-        g.start()
-    for g in greeters:
-        g.join()
-    print(f"greeted {len(greeters)}")
+# base: reference
 # %% ch04_task3
 predicted = {
     "fork":       {"first": 105, "MainProcess": 106, "second": 116},

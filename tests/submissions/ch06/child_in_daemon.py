@@ -1,48 +1,6 @@
 # expected: 7
 # about: task 3 lets the daemon monitor start its own child without catching the AssertionError (monitor crashes, 0/3); task 4 thinks the non-daemon worker is cut off too (0/2); tasks 1 and 2 right
-# %% ch06_task1
-%%program ch06_task1.py
-import time
-from multiprocessing import Process
-
-def heartbeat() -> None:
-    n = 0
-    while True:
-        n += 1
-        print(f"beat {n}")
-        time.sleep(0.2)
-
-
-if __name__ == "__main__":
-    beater = Process(target=heartbeat, name="heartbeat", daemon=True)
-    beater.start()
-    print("main: working")
-    time.sleep(1.5)
-    print("main: done")
-# %% ch06_task2
-%%program ch06_task2.py
-import time
-from multiprocessing import Process
-
-def log_progress() -> None:
-    for k in range(1, 6):
-        time.sleep(0.3)
-        print(f"logger: step {k}")
-
-
-def save_results() -> None:
-    for k in range(1, 6):
-        time.sleep(0.3)
-        print(f"saver: step {k}")
-
-
-if __name__ == "__main__":
-    logger = Process(target=log_progress, name="logger", daemon=True)
-    saver = Process(target=save_results, name="saver")
-    logger.start()
-    saver.start()
-    time.sleep(1.0)
-    print("main: done")
+# base: reference
 # %% ch06_task3
 %%program ch06_task3.py
 from multiprocessing import Process
