@@ -12,15 +12,16 @@ def next_state(state, event):
 # %% ch03_task2
 TRACE = [
     ("RUN:cpu", "READY"),
+    ("RUN:cpu", "READY"),
     ("RUN:io", "READY"),
     ("BLOCKED", "RUN:cpu"),
-    ("BLOCKED", "RUN:cpu"),
-    ("READY", "RUN:cpu"),
-    ("READY", "RUN:cpu"),
-    ("RUN:io_done", "DONE"),
-    ("RUN:cpu", "DONE"),
+    ("BLOCKED", "RUN:io"),
+    ("RUN:io_done", "BLOCKED"),
+    ("DONE", "BLOCKED"),
+    ("DONE", "RUN:io_done"),
+    ("DONE", "RUN:cpu"),
 ]
-STATS = (8, 8, 2)
+STATS = (9, 8, 4)
 # %% ch03_task3
 def serial_stats(programs, io_length):
     n_cpu = sum(p.count("cpu") for p in programs)
