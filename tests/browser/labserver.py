@@ -97,6 +97,14 @@ class Lab:
             body = response.read()
         return json.loads(body) if body else None
 
+    def kernel_state(self, path: str) -> str | None:
+        """The execution state the server reports for the kernel of notebook ``path``, if any."""
+        sessions = self.api("/api/sessions")
+        for session in sessions if isinstance(sessions, list) else []:
+            if session.get("path") == path and session.get("kernel"):
+                return str(session["kernel"].get("execution_state"))
+        return None
+
 
 def chromium_executable() -> str | None:
     """The system Chromium: $COURSE_CHROMIUM, else ``chromium`` / ``chromium-browser`` on PATH."""
