@@ -4,7 +4,8 @@
     python3 course.py lab     # make the environment if needed, open the course in JupyterLab
     python3 course.py test    # make the environment if needed, run every test
 
-Instructors also have ``python3 course.py release [chNN ...]`` (regenerate release/ from source/).
+Instructors also have ``python3 course.py release [chNN ...]`` (regenerate release/ from source/)
+and ``python3 course.py outputs [NN ...]`` (re-execute lecture notebooks, committing fresh outputs).
 
 Both create a virtual environment in ``.venv/`` on first use and install the course into it
 (``pip install -e .``). A later run reinstalls only when ``pyproject.toml`` changed.
@@ -138,7 +139,35 @@ def cmd_release(extra: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release}
+def lecture_notebooks(prefixes: list[str]) -> list[Path]:
+    """The lecture notebooks whose names start with one of ``prefixes`` (all when empty)."""
+    lectures = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    if not prefixes:
+        return lectures
+    chosen = []
+    for prefix in prefixes:
+        prefix = prefix.removeprefix("ch").removeprefix("notebooks/")
+        found = [nb for nb in lectures if nb.name.startswith(prefix)]
+        if not found:
+            raise SetupError(f"no lecture notebook starts with {prefix!r}; lectures are: "
+                             + ", ".join(nb.name for nb in lectures))
+        chosen.extend(nb for nb in found if nb not in chosen)
+    return chosen
+
+
+def cmd_outputs(extra: list[str]) -> int:
+    """Instructors: re-execute lecture notebooks in place in the course environment, so that the
+    committed outputs are the ones nbval compares against (run the tests afterwards)."""
+    notebooks = lecture_notebooks(extra)
+    python = ensure_environment()
+    for notebook in notebooks:
+        run([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+             "--ExecutePreprocessor.timeout=120", str(notebook)],
+            cwd=notebook.parent, env=venv_env(), stdin=subprocess.DEVNULL)
+    return 0
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release, "outputs": cmd_outputs}
 
 
 def main(argv: list[str]) -> int:

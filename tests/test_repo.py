@@ -100,6 +100,15 @@ def test_unknown_command_and_unknown_assignment_give_clear_errors(capsys: pytest
     assert "Unknown or missing command" in capsys.readouterr().out
     assert course.main(["release", "ch99"]) == 1
     assert "no assignment source/ch99" in capsys.readouterr().err
+    assert course.main(["outputs", "99"]) == 1
+    assert "no lecture notebook starts with '99'" in capsys.readouterr().err
+
+
+def test_outputs_command_picks_lectures_by_chapter_number() -> None:
+    course = load_course_module()
+    names = [nb.name for nb in course.lecture_notebooks(["03", "ch05"])]
+    assert names == ["03-process-lifecycle.ipynb", "05-join-and-process-lifecycle.ipynb"]
+    assert len(course.lecture_notebooks([])) == len(list((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
 
 
 def test_nbgrader_config() -> None:

@@ -1,8 +1,10 @@
 """Fixtures for the browser test: a private JupyterLab server and a headless system Chromium.
 
-``lab`` (session): :func:`labserver.start_lab` on a copy of notebooks/ + release/, stopped at the
-end, failing if any of its processes (server, kernels, worker programs, Chromium) survived.
-``browser`` (session): the system Chromium via Playwright. ``page``: a fresh page per test.
+``lab`` (module): :func:`labserver.start_lab` on a copy of notebooks/ + release/, stopped when the
+browser tests are done (not at the end of the session, so that the leftover-process checks of the
+tests after them see nothing of it), failing if any of its processes (server, kernels, worker
+programs, Chromium) survived.
+``browser`` (module): the system Chromium via Playwright. ``page``: a fresh page per test.
 Chromium missing: the test fails on CI ($CI set) and skips with install help elsewhere.
 """
 from __future__ import annotations
@@ -47,7 +49,7 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """A JupyterLab server on a copy of the course. Fails if a process of it outlives it."""
     root = copy_course(tmp_path_factory.mktemp("browser-course"))
@@ -65,7 +67,7 @@ def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab
             raise LeftoverProcessError(f"processes of the test JupyterLab survived: {described}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(lab: Lab, chromium: str) -> Iterator[Any]:
     """A headless system Chromium driven by Playwright (closed before the server stops)."""
     from playwright.sync_api import sync_playwright
