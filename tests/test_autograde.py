@@ -129,6 +129,13 @@ def grading_jobs(request: pytest.FixtureRequest,
         atexit.unregister(kill_all)
 
 
+def test_every_assignment_has_sample_submissions() -> None:
+    for name in assignments():
+        cases = {s.case for s in sample_submissions(name)}
+        assert {"reference", "blank"} <= cases, f"tests/submissions/{name} needs reference.py and blank.py"
+        assert len(cases) >= 4, f"tests/submissions/{name} needs at least two submissions with typical mistakes"
+
+
 @pytest.mark.parametrize(("assignment", "start_method"), CASES)
 def test_autograde_gives_expected_points(assignment: str, start_method: str,
                                          grading_jobs: dict[tuple[str, str], Future[Graded]]) -> None:
