@@ -19,6 +19,7 @@ typical mistake names only the cells that differ from the reference.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -26,6 +27,9 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,3 +194,55 @@ def kill_processes(pids: list[int]) -> None:
         except psutil.NoSuchProcess:
             pass
     psutil.wait_procs(procs, timeout=5)
+
+
+# --------------------------------------------------------------------------- parallel nbgrader jobs
+# nbgrader runs (validate, autograde) mostly wait: kernel start-up, worker programs that sleep,
+# the cell timeouts of hanging samples. Tests that run many of them start them all as parallel
+# jobs and then each waits for its own result; every job works in its own temporary folder.
+
+def test_jobs() -> int:
+    """How many nbgrader runs at a time: ``$COURSE_TEST_JOBS``, default cores + 2 (at most 4).
+
+    The graded tasks compare generous ratios of sleeps, never absolute times, so they hold on a
+    machine kept this busy (checked with 5 jobs on 2 cores).
+    """
+    value = os.environ.get("COURSE_TEST_JOBS", "").strip()
+    if not value:
+        return min(4, (os.cpu_count() or 1) + 2)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"COURSE_TEST_JOBS must be a whole number >= 1, not {value!r}")
+    return int(value)
+
+
+test_jobs.__test__ = False  # type: ignore[attr-defined]  (a helper, not a test)
+
+
+def selected_params(items: list, test_name: str) -> list[dict]:
+    """The parameters of the selected (``-k``, node ids) items of the test function ``test_name``."""
+    return [item.callspec.params for item in items
+            if getattr(item, "originalname", "") == test_name and hasattr(item, "callspec")]
+
+
+@contextmanager
+def job_pool(name: str) -> Iterator[tuple[ThreadPoolExecutor, list[str]]]:
+    """A thread pool for nbgrader runs and a list that the jobs add their grading tags to.
+
+    On leaving (also on Ctrl+C, through atexit) queued jobs are cancelled and every process that
+    carries one of the tags is killed, so no kernel or worker program outlives the tests.
+    """
+    tags: list[str] = []
+
+    def kill_all() -> None:
+        for tag in list(tags):
+            kill_processes(processes_with_tag(tag))
+
+    atexit.register(kill_all)
+    pool = ThreadPoolExecutor(max_workers=test_jobs(), thread_name_prefix=name)
+    try:
+        yield pool, tags
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all()
+        pool.shutdown(wait=True)
+        atexit.unregister(kill_all)

@@ -5,14 +5,12 @@ made, the assignment is generated, every sample submission in tests/submissions/
 built from the released notebook and put in submitted/<student>/<assignment>/, `nbgrader
 autograde` grades them all, and the scores in the gradebook must equal the expected points.
 No process started while grading may outlive it. The cases are graded in parallel jobs
-(``COURSE_AUTOGRADE_JOBS``, default: cores + 2, at most 4), each in its own temporary course.
+(``COURSE_TEST_JOBS``, see :func:`course_tools.test_jobs`), each in its own temporary course.
 """
 from __future__ import annotations
 
-import atexit
-import os
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,33 +21,18 @@ from course_tools import (
     SUBMISSIONS,
     assignments,
     build_submission,
+    job_pool,
     kill_processes,
     make_course_copy,
     nbgrader,
     new_grading_tag,
     processes_with_tag,
     sample_submissions,
+    selected_params,
     start_methods_for,
 )
 
 CASES = [(a, m) for a in assignments() for m in start_methods_for(a)]
-
-# Grading waits a lot (kernel start-up, cell timeouts of the hanging samples), so the cases run
-# as parallel jobs, each in its own temporary course with its own gradebook. The default keeps a
-# 2-core machine busy without starving the timing checks inside the graded tasks (those compare
-# generous ratios of sleeps, so they hold on a loaded machine).
-
-
-def _jobs() -> int:
-    value = os.environ.get("COURSE_AUTOGRADE_JOBS", "").strip()
-    if not value:
-        return min(4, (os.cpu_count() or 1) + 2)
-    if not value.isdigit() or int(value) < 1:
-        raise pytest.UsageError(f"COURSE_AUTOGRADE_JOBS must be a whole number >= 1, not {value!r}")
-    return int(value)
-
-
-JOBS = _jobs()
 
 
 @dataclass
@@ -103,30 +86,14 @@ def grade(assignment: str, start_method: str, workdir: Path, tags: list[str]) ->
 @pytest.fixture(scope="module")
 def grading_jobs(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], Future[Graded]]]:
-    """Start grading every selected case at once (``JOBS`` at a time); tests wait for their own."""
-    selected = [item.callspec.params for item in request.session.items
-                if getattr(item, "originalname", "") == "test_autograde_gives_expected_points"
-                and hasattr(item, "callspec")]
-    wanted = [(p["assignment"], p["start_method"]) for p in selected]
+    """Start grading every selected case at once (parallel jobs); tests wait for their own."""
+    wanted = [(p["assignment"], p["start_method"])
+              for p in selected_params(request.session.items, "test_autograde_gives_expected_points")]
     # the slowest (several start methods, hanging samples) first, so the jobs finish together
     wanted.sort(key=lambda case: -len(start_methods_for(case[0])))
-    tags: list[str] = []
-
-    def kill_all() -> None:
-        for tag in list(tags):
-            kill_processes(processes_with_tag(tag))
-
-    atexit.register(kill_all)  # also on Ctrl+C, when fixtures may not be torn down
-    pool = ThreadPoolExecutor(max_workers=JOBS, thread_name_prefix="autograde")
-    jobs = {case: pool.submit(grade, *case, tmp_path_factory.mktemp(f"grade-{case[0]}-{case[1]}"), tags)
-            for case in wanted}
-    try:
-        yield jobs
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_all()
-        pool.shutdown(wait=True)
-        atexit.unregister(kill_all)
+    with job_pool("autograde") as (pool, tags):
+        yield {case: pool.submit(grade, *case, tmp_path_factory.mktemp(f"grade-{case[0]}-{case[1]}"), tags)
+               for case in wanted}
 
 
 def test_every_assignment_has_sample_submissions() -> None:
