@@ -25,11 +25,11 @@ import nbformat
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from course import lecture_notebooks  # noqa: E402  (course.py at the repo root)
 from course_tools import (  # noqa: E402  (tests/ is not a package)
-    assignments, build_submission, kill_processes, make_course_copy, nbgrader, new_grading_tag,
-    processes_with_tag, sample_submissions,
+    assignments, course_with_submissions, nbgrader_tagged, sample_submissions,
 )
 
 LECTURE_BUDGET = 30.0
@@ -46,9 +46,7 @@ def bench_lectures(prefixes: list[str]) -> list[tuple[str, float, float]]:
     empty = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     baseline = time_notebook(empty, REPO / "notebooks")
     rows = []
-    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb")):
-        if prefixes and not any(path.name.startswith(p) for p in prefixes):
-            continue
+    for path in lecture_notebooks(prefixes):
         seconds = time_notebook(nbformat.read(path, as_version=4), path.parent)
         rows.append((path.name, seconds, baseline))
     return rows
@@ -58,21 +56,10 @@ def autograde_one(assignment: str, case: str, method: str) -> float:
     """Seconds that `nbgrader autograde` takes for one sample submission, in a temporary course."""
     sample = next(s for s in sample_submissions(assignment) if s.case == case)
     with tempfile.TemporaryDirectory(prefix="bench-course-") as tmp:
-        course = make_course_copy(Path(tmp) / "course", [assignment])
-        done = nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
-        if done.returncode != 0:
-            raise RuntimeError(done.stdout + done.stderr)
-        target = course / "submitted" / sample.student / assignment
-        target.mkdir(parents=True)
-        for nb_path in (course / "release" / assignment).glob("*.ipynb"):
-            nbformat.write(build_submission(nb_path, sample.answers), target / nb_path.name)
-        tag = new_grading_tag()
-        env = {"COURSE_START_METHOD": method, "COURSE_GRADING_TAG": tag}
+        course = course_with_submissions(Path(tmp) / "course", assignment, [sample])
         t0 = time.perf_counter()
-        try:
-            done = nbgrader(["autograde", assignment, "--force"], cwd=course, env=env, timeout=600)
-        finally:
-            kill_processes(processes_with_tag(tag))
+        done, _ = nbgrader_tagged(["autograde", assignment, "--force"], cwd=course,
+                                  env={"COURSE_START_METHOD": method})
         seconds = time.perf_counter() - t0
         if done.returncode != 0:
             raise RuntimeError(done.stdout[-2000:] + done.stderr[-2000:])
@@ -95,20 +82,18 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[],
                         help="lecture prefixes (03) and/or assignment names (ch03); default: all")
     parser.add_argument("--start-method", default="fork" if sys.platform.startswith("linux") else "spawn")
-    parser.add_argument("--skip-lectures", action="store_true")
-    parser.add_argument("--skip-autograde", action="store_true")
     args = parser.parse_args()
     lectures = [p for p in args.only if not p.startswith("ch")]
     graded = [p for p in args.only if p.startswith("ch")]
     over = 0
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    if not args.skip_lectures and (lectures or not graded):
+    if lectures or not graded:
         print(f"\nlecture (budget {LECTURE_BUDGET:.0f} s)            seconds   x baseline (one-cell notebook)")
         for name, seconds, baseline in bench_lectures(lectures):
             flag = "" if seconds <= LECTURE_BUDGET else "  OVER BUDGET"
             over += bool(flag)
             print(f"  {name:38s} {seconds:6.1f}   {seconds / baseline:5.1f}x  (baseline {baseline:.1f} s){flag}")
-    if not args.skip_autograde and (graded or not lectures):
+    if graded or not lectures:
         print(f"\nautograde reference, {args.start_method} (budget {AUTOGRADE_BUDGET:.0f} s)  seconds   x baseline (blank submission)")
         for name, seconds, baseline in bench_autograde(graded, args.start_method):
             flag = "" if seconds <= AUTOGRADE_BUDGET else "  OVER BUDGET"

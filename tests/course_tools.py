@@ -150,6 +150,25 @@ def make_course_copy(dest: Path, assignment_names: list[str]) -> Path:
     return dest
 
 
+class NbgraderError(RuntimeError):
+    """An nbgrader step that must succeed (e.g. generate_assignment) failed; the message has its log."""
+
+
+def course_with_submissions(dest: Path, assignment: str, samples: list[SampleSubmission]) -> Path:
+    """A temporary course in ``dest`` with ``assignment`` generated and every sample submitted
+    (``submitted/<student>/<assignment>/``), ready for ``nbgrader autograde``."""
+    course = make_course_copy(dest, [assignment])
+    done = nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
+    if done.returncode != 0:
+        raise NbgraderError(f"generate_assignment {assignment} failed:\n{done.stdout}{done.stderr}")
+    for sample in samples:
+        target = course / "submitted" / sample.student / assignment
+        target.mkdir(parents=True)
+        for nb_path in (course / "release" / assignment).glob("*.ipynb"):
+            nbformat.write(build_submission(nb_path, sample.answers), target / nb_path.name)
+    return course
+
+
 def comparable_cells(nb_path: Path) -> list[dict]:
     """Cells reduced to what a student sees and nbgrader checks (metadata noise removed)."""
     nb = nbformat.read(nb_path, as_version=4)
@@ -196,12 +215,31 @@ def kill_processes(pids: list[int]) -> None:
     psutil.wait_procs(procs, timeout=5)
 
 
+def nbgrader_tagged(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600,
+                    tags: list[str] | None = None) -> tuple[subprocess.CompletedProcess, list[int]]:
+    """Run nbgrader with a fresh ``COURSE_GRADING_TAG`` that every process it starts inherits.
+
+    Returns its result and the pids of tagged processes still running when it ended; those are
+    killed before returning. The tag is appended to ``tags`` (see :func:`job_pool`) first, so a
+    run cut short is cleaned up too.
+    """
+    tag = new_grading_tag()
+    if tags is not None:
+        tags.append(tag)
+    try:
+        done = nbgrader(args, cwd=cwd, env={**(env or {}), "COURSE_GRADING_TAG": tag}, timeout=timeout)
+        leftovers = processes_with_tag(tag)
+    finally:
+        kill_processes(processes_with_tag(tag))
+    return done, leftovers
+
+
 # --------------------------------------------------------------------------- parallel nbgrader jobs
 # nbgrader runs (validate, autograde) mostly wait: kernel start-up, worker programs that sleep,
 # the cell timeouts of hanging samples. Tests that run many of them start them all as parallel
 # jobs and then each waits for its own result; every job works in its own temporary folder.
 
-def test_jobs() -> int:
+def job_count() -> int:
     """How many nbgrader runs at a time: ``$COURSE_TEST_JOBS``, default cores + 2 (at most 4).
 
     The graded tasks compare generous ratios of sleeps, never absolute times, so they hold on a
@@ -213,9 +251,6 @@ def test_jobs() -> int:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"COURSE_TEST_JOBS must be a whole number >= 1, not {value!r}")
     return int(value)
-
-
-test_jobs.__test__ = False  # type: ignore[attr-defined]  (a helper, not a test)
 
 
 def selected_params(items: list, test_name: str) -> list[dict]:
@@ -238,7 +273,7 @@ def job_pool(name: str) -> Iterator[tuple[ThreadPoolExecutor, list[str]]]:
             kill_processes(processes_with_tag(tag))
 
     atexit.register(kill_all)
-    pool = ThreadPoolExecutor(max_workers=test_jobs(), thread_name_prefix=name)
+    pool = ThreadPoolExecutor(max_workers=job_count(), thread_name_prefix=name)
     try:
         yield pool, tags
     finally:

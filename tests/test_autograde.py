@@ -5,7 +5,7 @@ made, the assignment is generated, every sample submission in tests/submissions/
 built from the released notebook and put in submitted/<student>/<assignment>/, `nbgrader
 autograde` grades them all, and the scores in the gradebook must equal the expected points.
 No process started while grading may outlive it. The cases are graded in parallel jobs
-(``COURSE_TEST_JOBS``, see :func:`course_tools.test_jobs`), each in its own temporary course.
+(``COURSE_TEST_JOBS``, see :func:`course_tools.job_count`), each in its own temporary course.
 """
 from __future__ import annotations
 
@@ -14,19 +14,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from course_tools import (
     SUBMISSIONS,
     assignments,
-    build_submission,
+    course_with_submissions,
     job_pool,
-    kill_processes,
-    make_course_copy,
-    nbgrader,
-    new_grading_tag,
-    processes_with_tag,
+    nbgrader_tagged,
     sample_submissions,
     selected_params,
     start_methods_for,
@@ -48,26 +43,10 @@ def grade(assignment: str, start_method: str, workdir: Path, tags: list[str]) ->
     """Generate the assignment in a temporary course, submit every sample, autograde, compare."""
     from nbgrader.api import Gradebook
 
-    course = make_course_copy(workdir / "course", [assignment])
-    done = nbgrader(["generate_assignment", assignment, "--force"], cwd=course)
-    if done.returncode != 0:
-        return Graded(done.returncode, done.stdout + done.stderr, [], [])
-
     samples = sample_submissions(assignment)
-    for sample in samples:
-        target = course / "submitted" / sample.student / assignment
-        target.mkdir(parents=True)
-        for nb_path in (course / "release" / assignment).glob("*.ipynb"):
-            nbformat.write(build_submission(nb_path, sample.answers), target / nb_path.name)
-
-    tag = new_grading_tag()
-    tags.append(tag)
-    env = {"COURSE_START_METHOD": start_method, "COURSE_GRADING_TAG": tag}
-    try:
-        done = nbgrader(["autograde", assignment, "--force"], cwd=course, env=env, timeout=1200)
-        leftovers = processes_with_tag(tag)
-    finally:
-        kill_processes(processes_with_tag(tag))
+    course = course_with_submissions(workdir / "course", assignment, samples)
+    done, leftovers = nbgrader_tagged(["autograde", assignment, "--force"], cwd=course,
+                                      env={"COURSE_START_METHOD": start_method}, timeout=1200, tags=tags)
     if done.returncode != 0:
         return Graded(done.returncode, done.stdout[-4000:] + done.stderr[-4000:], leftovers, [])
 

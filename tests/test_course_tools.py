@@ -12,7 +12,7 @@ import sys
 import psutil
 
 from course_tools import (
-    SubmissionFormatError, job_pool, new_grading_tag, parse_submission, processes_with_tag, test_jobs,
+    SubmissionFormatError, job_pool, new_grading_tag, parse_submission, processes_with_tag, job_count,
 )
 
 
@@ -41,13 +41,13 @@ def test_missing_expected_points_or_base_is_a_clear_error(tmp_path: Path) -> Non
 
 def test_job_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_TEST_JOBS", "3")
-    assert test_jobs() == 3
+    assert job_count() == 3
     monkeypatch.delenv("COURSE_TEST_JOBS")
-    assert 1 <= test_jobs() <= 4
+    assert 1 <= job_count() <= 4
     for bad in ("0", "two", "-1"):
         monkeypatch.setenv("COURSE_TEST_JOBS", bad)
         with pytest.raises(ValueError, match="COURSE_TEST_JOBS must be a whole number"):
-            test_jobs()
+            job_count()
 
 
 def test_job_pool_kills_what_its_jobs_left_behind() -> None:

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from course_tools import (
-    RELEASE, ROOT, SOURCE, assignments, job_pool, kill_processes, nbgrader, new_grading_tag,
-    notebooks_of, processes_with_tag, selected_params,
+    RELEASE, ROOT, SOURCE, assignments, job_pool, nbgrader_tagged, notebooks_of, selected_params,
 )
 
 SOURCE_NOTEBOOKS = [nb for a in assignments() for nb in notebooks_of(a, SOURCE)]
@@ -35,13 +34,7 @@ def validate(nb: Path, workdir: Path, tags: list[str]) -> Validated:
     """Validate a copy of nb (programs the notebook writes land in workdir, not in the repo)."""
     shutil.copy(ROOT / "nbgrader_config.py", workdir / "nbgrader_config.py")
     shutil.copy(nb, workdir / nb.name)
-    tag = new_grading_tag()
-    tags.append(tag)
-    try:
-        done = nbgrader(["validate", nb.name], cwd=workdir, env={"COURSE_GRADING_TAG": tag}, timeout=300)
-        leftovers = processes_with_tag(tag)
-    finally:
-        kill_processes(processes_with_tag(tag))
+    done, leftovers = nbgrader_tagged(["validate", nb.name], cwd=workdir, timeout=300, tags=tags)
     return Validated(done.returncode, done.stdout + done.stderr, leftovers)
 
 
