@@ -8,13 +8,15 @@ Instructors also have ``python3 course.py release [chNN ...]`` (regenerate relea
 and ``python3 course.py outputs [NN ...]`` (re-execute lecture notebooks, committing fresh outputs).
 
 Both create a virtual environment in ``.venv/`` on first use and install the course into it
-(``pip install -e .``). A later run reinstalls only when ``pyproject.toml`` changed.
+(``pip install -e .``). A later run reinstalls only when ``pyproject.toml`` changed; a ``.venv`` made
+by another interpreter (another version or installation) is rebuilt for the one running this file.
 Only the standard library is used here, so this file runs before anything is installed.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -51,11 +53,50 @@ def wanted_stamp() -> str:
     return digest.hexdigest()
 
 
+def this_python() -> str:
+    """How this interpreter is named in messages: version and where it is installed."""
+    return f"Python {platform.python_version()} ({sys.base_prefix})"
+
+
+def venv_made_by(venv_dir: Path) -> tuple[str, Path] | None:
+    """(version, home) of the interpreter that made ``venv_dir``, from its pyvenv.cfg (None if unreadable)."""
+    try:
+        lines = (venv_dir / "pyvenv.cfg").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    keys = dict(line.split("=", 1) for line in lines if "=" in line)
+    keys = {k.strip(): v.strip() for k, v in keys.items()}
+    if "version" not in keys or "home" not in keys:
+        return None
+    return keys["version"], Path(keys["home"])
+
+
+def venv_fits_this_python(venv_dir: Path) -> bool:
+    """A venv is reused only by the interpreter that made it: same version, same installation.
+
+    ``home`` in pyvenv.cfg is the folder of the base interpreter (``<prefix>/bin`` on POSIX, the
+    prefix itself on Windows), so it must be this interpreter's ``sys.base_prefix`` or inside it.
+    """
+    made_by = venv_made_by(venv_dir)
+    if made_by is None:
+        return False
+    version, home = made_by
+    if version != platform.python_version():
+        return False
+    prefix = Path(sys.base_prefix).resolve()
+    home = home.resolve()
+    return home == prefix or prefix in home.parents
+
+
 def run(cmd: list[str], **kwargs) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
     result = subprocess.run([str(c) for c in cmd], **kwargs)
     if result.returncode != 0:
         raise SetupError(f"command failed with exit code {result.returncode}: {' '.join(map(str, cmd))}")
+
+
+def create_venv(path: Path) -> None:
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
 
 
 def ensure_environment() -> Path:
@@ -66,10 +107,16 @@ def ensure_environment() -> Path:
             "Install a newer Python from python.org and run this command with it."
         )
     python = venv_python()
+    if python.exists() and not venv_fits_this_python(VENV):
+        made_by = venv_made_by(VENV)
+        was = f"Python {made_by[0]} ({made_by[1]})" if made_by else "another Python"
+        print(f"The course environment {VENV} was made by {was}; rebuilding it for {this_python()} ...",
+              flush=True)
+        shutil.rmtree(VENV)
     if not python.exists():
-        print(f"Creating the course environment in {VENV} ...", flush=True)
+        print(f"Creating the course environment in {VENV} for {this_python()} ...", flush=True)
         try:
-            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+            create_venv(VENV)
         except Exception as exc:  # ensurepip missing on some Linux distributions
             raise SetupError(
                 f"could not create a virtual environment ({exc}). On Debian/Ubuntu run "
@@ -111,7 +158,7 @@ def ensure_browser() -> None:
 
 def cmd_lab(extra: list[str]) -> int:
     python = ensure_environment()
-    print("Opening the course in JupyterLab (stop it with Ctrl+C) ...", flush=True)
+    print(f"Opening the course in JupyterLab with {this_python()} (stop it with Ctrl+C) ...", flush=True)
     args = [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra]
     try:
         return subprocess.call(args, cwd=ROOT, env=venv_env())
@@ -121,6 +168,7 @@ def cmd_lab(extra: list[str]) -> int:
 
 def cmd_test(extra: list[str]) -> int:
     python = ensure_environment()
+    print(f"Testing with {this_python()} in {VENV}", flush=True)
     ensure_browser()
     env = venv_env()
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=env)

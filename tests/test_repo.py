@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import importlib.util
+import platform
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,14 +79,25 @@ def test_autograded_readme_is_kept() -> None:
     assert done.returncode == 1
 
 
-def test_second_run_does_not_reinstall(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    course = load_course_module()
-    fake_venv = tmp_path / "venv"
+def _fake_venv(course, monkeypatch: pytest.MonkeyPatch, root: Path, version: str, home: Path) -> Path:
+    """A venv folder with a python file and a pyvenv.cfg naming ``version`` and ``home``."""
+    fake_venv = root / "venv"
     python = fake_venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     python.parent.mkdir(parents=True)
     python.write_text("")
+    (fake_venv / "pyvenv.cfg").write_text(f"home = {home}\ninclude-system-site-packages = false\nversion = {version}\n")
     monkeypatch.setattr(course, "VENV", fake_venv)
     monkeypatch.setattr(course, "STAMP", fake_venv / ".course-installed")
+    return fake_venv
+
+
+def _this_home() -> Path:
+    return Path(sys.base_prefix) / ("" if sys.platform == "win32" else "bin")
+
+
+def test_second_run_does_not_reinstall(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    course = load_course_module()
+    _fake_venv(course, monkeypatch, tmp_path, platform.python_version(), _this_home())
     calls: list[list[str]] = []
     monkeypatch.setattr(course, "run", lambda cmd, **kw: calls.append([str(c) for c in cmd]))
     course.ensure_environment()  # no stamp yet: installs
@@ -92,6 +105,41 @@ def test_second_run_does_not_reinstall(monkeypatch: pytest.MonkeyPatch, tmp_path
     calls.clear()
     course.ensure_environment()  # stamp matches: nothing to do
     assert calls == []
+
+
+@pytest.mark.parametrize("version, home", [
+    ("3.9.0", None),                       # another version
+    (None, Path("/opt/other-python/bin")),  # same version, another installation
+])
+def test_venv_made_by_another_python_is_rebuilt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str], version, home) -> None:
+    course = load_course_module()
+    fake_venv = _fake_venv(course, monkeypatch, tmp_path, version or platform.python_version(),
+                           home or _this_home())
+    created: list[Path] = []
+
+    def create(path: Path) -> None:  # what venv would make, without running pip
+        created.append(path)
+        _fake_venv(course, monkeypatch, tmp_path / "unused", platform.python_version(), _this_home())
+        shutil.copytree(tmp_path / "unused" / "venv", path)
+
+    monkeypatch.setattr(course, "create_venv", create)
+    monkeypatch.setattr(course, "VENV", fake_venv)
+    monkeypatch.setattr(course, "STAMP", fake_venv / ".course-installed")
+    calls: list[list[str]] = []
+    monkeypatch.setattr(course, "run", lambda cmd, **kw: calls.append([str(c) for c in cmd]))
+    course.ensure_environment()
+    out = capsys.readouterr().out
+    assert created == [fake_venv]
+    assert f"rebuilding it for Python {platform.python_version()}" in out
+    assert any("install" in c for c in calls[-1])
+    assert course.venv_fits_this_python(fake_venv)
+
+
+def test_venv_without_pyvenv_cfg_does_not_fit(tmp_path: Path) -> None:
+    course = load_course_module()
+    assert not course.venv_fits_this_python(tmp_path)
+    assert course.venv_made_by(tmp_path) is None
 
 
 def test_unknown_command_and_unknown_assignment_give_clear_errors(capsys: pytest.CaptureFixture[str]) -> None:
