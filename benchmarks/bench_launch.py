@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from helpers.launcher import _BOOT_DIR, run_script  # noqa: E402
+from helpers.run.launcher import _BOOT_DIR, run_script  # noqa: E402
 
 TRIVIAL = "print('hello')\n"
 

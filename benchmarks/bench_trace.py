@@ -24,8 +24,8 @@ WORKLOAD = r"""
 import json, multiprocessing as mp, sys, time
 ops, reps = int(sys.argv[1]), int(sys.argv[2])
 if __name__ == "__main__":
-    import helpers.tracer as tracer
-    tracer.install_from_env()
+    import helpers.trace.recorder as recorder
+    recorder.install_from_env()
     lock, q = mp.Lock(), mp.Queue()
     best_lock = best_queue = float("inf")
     for _ in range(reps):  # best of several: the queue's feeder thread makes single runs noisy
@@ -41,7 +41,7 @@ if __name__ == "__main__":
             for j in range(100):
                 q.get()
         best_queue = min(best_queue, time.perf_counter() - t0)
-    print(json.dumps({"lock": best_lock, "queue": best_queue, "traced": tracer.is_active()}))
+    print(json.dumps({"lock": best_lock, "queue": best_queue, "traced": recorder.is_active()}))
 """
 
 

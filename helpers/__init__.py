@@ -9,7 +9,7 @@ In a notebook, ``import helpers`` also registers the cell magics ``%%program`` a
 ``%%run_program`` (see ``helpers.magics``).
 
 The public names below are imported lazily: worker processes import a little of this package
-at start-up (``helpers/_boot/sitecustomize.py``) and must not pay for matplotlib or IPython.
+at start-up (``helpers/run/_boot/sitecustomize.py``) and must not pay for matplotlib or IPython.
 """
 from __future__ import annotations
 
@@ -18,18 +18,18 @@ import sys
 from typing import Any
 
 _EXPORTS = {
-    # launcher
-    "run_script": "helpers.launcher",
-    "run_code": "helpers.launcher",
-    "RunResult": "helpers.launcher",
-    "OutputLine": "helpers.launcher",
-    "ProgramError": "helpers.launcher",
-    # trace and charts
-    "Trace": "helpers.trace",
-    "Event": "helpers.trace",
-    "EventKind": "helpers.trace",
-    "plot_timeline": "helpers.charts",
-    "compare_runs": "helpers.charts",
+    # running real programs
+    "run_script": "helpers.run.launcher",
+    "run_code": "helpers.run.launcher",
+    "RunResult": "helpers.run.launcher",
+    "OutputLine": "helpers.run.launcher",
+    "ProgramError": "helpers.run.launcher",
+    # what they did, and its charts
+    "Trace": "helpers.trace.model",
+    "Event": "helpers.trace.model",
+    "EventKind": "helpers.events",
+    "plot_timeline": "helpers.trace.charts",
+    "compare_runs": "helpers.trace.charts",
     # friendly explanations
     "explain": "helpers.explain",
 }

@@ -36,7 +36,7 @@ _CELL_FUNCTION = Hint(
     "它要重新导入 (import) 主模块，才能按名字找到目标函数；notebook 单元格里定义的函数"
     "不在任何能导入的文件里，所以子进程找不到它（Pool 还可能因此一直卡住）。",
     "把函数写进 .py 文件：用 %%program 写成程序、用 %%run_program 运行；"
-    "或者从 helpers.workers 导入现成的函数作为 target。",
+    "或者从 helpers.run.workers 导入现成的函数作为 target。",
 )
 
 _RULES: list[tuple[re.Pattern[str], Hint]] = [

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.explain import explain, format_hints
-from helpers.launcher import PROGRAMS_DIR, RunResult, run_script, write_program
+from helpers.run.launcher import PROGRAMS_DIR, RunResult, run_script, write_program
 
 __all__ = ["register", "program", "run_program", "last_result", "parse_run_args"]
 
@@ -106,13 +106,9 @@ def _show_chart(result: RunResult) -> None:
     if result.trace is None:
         print("没有记录 (trace)，画不出时间线：去掉 --no-trace 再运行。")
         return
-    try:
-        from helpers.charts import plot_timeline
-    except ImportError:
-        print("时间线图 (timeline chart) 暂不可用：helpers.charts 还没有安装。")
-        return
+    from helpers.trace.charts import plot_timeline
+
     figure = plot_timeline(result)
-    figure = getattr(figure, "figure", figure)  # an Axes was returned: show its Figure
     from IPython.display import display
 
     display(figure)

@@ -1,4 +1,4 @@
-"""helpers.charts: figures render with Agg and carry the expected lanes, labels and bars."""
+"""helpers.trace.charts: figures render with Agg and carry the expected lanes, labels and bars."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,9 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
-from helpers.charts import compare_runs, plot_timeline
-from helpers.trace import Event, EventKind, Trace
+from helpers.trace.charts import compare_runs, plot_timeline
+from helpers.events import EventKind
+from helpers.trace.model import Event, Trace
 
 K = EventKind
 
@@ -41,7 +42,7 @@ def trace() -> Trace:
 
 @dataclass
 class FakeRun:
-    """Duck-typed stand-in for helpers.launcher.RunResult."""
+    """Duck-typed stand-in for helpers.run.launcher.RunResult."""
 
     trace: Trace
     duration: float

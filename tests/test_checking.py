@@ -1,4 +1,4 @@
-"""helpers.checking: the grading helpers that chapter 04-06 test cells use.
+"""helpers.grading.checks: the grading helpers that chapter 04-06 test cells use.
 
 The assertion helpers are checked on hand-made results; run_task is checked on real programs
 run through the launcher (missing file, stub, crash, hang, a crashing child, a good program),
@@ -15,8 +15,8 @@ from typing import Any
 import psutil
 import pytest
 
-from helpers import checking
-from helpers.checking import TaskCheckFailed
+from helpers.grading import checks as checking
+from helpers.grading.checks import TaskCheckFailed
 
 METHODS = ["fork", "spawn", "forkserver"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers.explain import Hint, explain, explain_hang, format_hints
-from helpers.launcher import RunResult, run_code
+from helpers.run.launcher import RunResult, run_code
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
 

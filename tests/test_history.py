@@ -1,4 +1,4 @@
-"""helpers.history: the OS timeline data and its chart."""
+"""helpers.osview.history: the OS timeline data and its chart."""
 from __future__ import annotations
 
 import matplotlib
@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import pytest
 from matplotlib.figure import Figure
 
-from helpers.history import (
+from helpers.osview.history import (
     EVENTS,
     GENERATIONS,
     LINUX_SOURCE_LINES,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.childio import PIPE_BUF
-from helpers.launcher import (OutputLine, ProgramError, ProgramNotFoundError, RunResult,
+from helpers.run.childio import PIPE_BUF
+from helpers.run.launcher import (OutputLine, ProgramError, ProgramNotFoundError, RunResult,
                               run_code, run_script)
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")

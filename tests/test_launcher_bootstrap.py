@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import startmethods
-from helpers.childio import MARKER, PIPE_BUF, FrameParser, encode_frames
-from helpers.launcher import run_script
+from helpers.run import startmethods
+from helpers.run.childio import MARKER, PIPE_BUF, FrameParser, encode_frames
+from helpers.run.launcher import run_script
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
 
@@ -55,6 +55,33 @@ def test_close_returns_unfinished_lines() -> None:
 
 # --- bootstrap ----------------------------------------------------------------------------
 
+@pytest.mark.parametrize("method", startmethods.available())
+def test_worker_processes_load_only_the_stdlib_part_of_helpers(tmp_path: Path, method: str) -> None:
+    """Every process of a traced program: the bootstrap loaded, nothing heavy, no package init."""
+    script = tmp_path / "imports.py"
+    script.write_text(textwrap.dedent("""
+        import multiprocessing as mp
+        import sys
+
+        def report(who):
+            heavy = sorted({"matplotlib", "ipywidgets", "IPython", "psutil",
+                            "helpers", "helpers.run", "helpers.trace"} & set(sys.modules))
+            loaded = sorted(m for m in sys.modules if m.startswith("helpers."))
+            print(who, "heavy=" + ",".join(heavy), "loaded=" + ",".join(loaded))
+
+        if __name__ == "__main__":
+            report("main")
+            p = mp.Process(target=report, args=("child",))
+            p.start()
+            p.join()
+    """))
+    result = run_script(script, start_method=method, echo=False, timeout=30)
+    assert result.returncode == 0, result.stderr
+    lines = sorted(result.lines())
+    want = "heavy= loaded=helpers.events,helpers.run.childio,helpers.settings,helpers.trace.recorder"
+    assert lines == [f"child {want}", f"main {want}"]
+
+
 def test_other_sitecustomize_still_runs(tmp_path: Path) -> None:
     other = tmp_path / "site_other"
     other.mkdir()
@@ -70,7 +97,7 @@ def test_other_sitecustomize_still_runs(tmp_path: Path) -> None:
 def test_default_context_swap_keeps_platform_default_visible(tmp_path: Path) -> None:
     (tmp_path / "ctx.py").write_text(textwrap.dedent("""
         import multiprocessing as mp
-        from helpers import startmethods
+        from helpers.run import startmethods
         print(mp.get_start_method(), startmethods.platform_default())
     """))
     result = run_script("ctx.py", cwd=tmp_path, start_method="spawn", echo=False)

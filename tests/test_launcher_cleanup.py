@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import helpers.killtree as killtree
-import helpers.launcher as launcher
-from helpers.launcher import run_script
+import helpers.run.killtree as killtree
+import helpers.run.launcher as launcher
+from helpers.run.launcher import run_script
 from tests.conftest import pid_exists_running
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")

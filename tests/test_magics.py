@@ -12,7 +12,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import helpers.magics as magics
-from helpers.launcher import RunResult
+from helpers.run.launcher import RunResult
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
@@ -81,7 +81,7 @@ def test_run_program_chart_displays_timeline(ip: InteractiveShell,
         drawn.append(result)
         return plt.figure()
 
-    monkeypatch.setitem(sys.modules, "helpers.charts",
+    monkeypatch.setitem(sys.modules, "helpers.trace.charts",
                         types.SimpleNamespace(plot_timeline=plot_timeline))
     shown: list[Any] = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from IPython.display import Image  # noqa: E402
 
-from helpers.sim.multiprog_widgets import (  # noqa: E402
+from helpers.sim.multiprog_widget import (  # noqa: E402
     predict_speedup,
     predict_utilisation,
     simulation_widget,

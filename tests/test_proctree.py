@@ -1,4 +1,4 @@
-"""helpers.proctree: process-table cards and process trees of real processes."""
+"""helpers.osview.proctree: process-table cards and process trees of real processes."""
 from __future__ import annotations
 
 import os
@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import psutil  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.proctree import (  # noqa: E402
+from helpers.osview.proctree import (  # noqa: E402
     ProcessCard,
     ProcessGoneError,
     TreeNode,

@@ -240,8 +240,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from IPython.display import Image  # noqa: E402
 
-from helpers.sim.charts import STATE_COLOURS, plot_process_run  # noqa: E402
-from helpers.sim.widgets import process_run_widget  # noqa: E402
+from helpers.sim.process_run_chart import STATE_COLOURS, plot_process_run  # noqa: E402
+from helpers.sim.process_run_widget import process_run_widget  # noqa: E402
 from helpers.widgets import RecordingDisplay  # noqa: E402
 
 

@@ -158,8 +158,8 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from helpers.sim.charts import plot_job_lengths, plot_schedule  # noqa: E402
-from helpers.sim.widgets import scheduler_widget  # noqa: E402
+from helpers.sim.scheduler_chart import plot_job_lengths, plot_schedule  # noqa: E402
+from helpers.sim.scheduler_widget import scheduler_widget  # noqa: E402
 from helpers.widgets import RecordingDisplay  # noqa: E402
 
 

@@ -1,11 +1,12 @@
-"""helpers.trace on hand-made event lists and files: intervals, holds, queue depth, loading."""
+"""helpers.trace.model on hand-made event lists and files: intervals, holds, queue depth, loading."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from helpers.trace import Event, EventKind, Interval, State, Trace, TraceError
+from helpers.events import EventKind, State
+from helpers.trace.model import Event, Interval, Trace, TraceError
 
 K = EventKind
 MAIN, CHILD = 100, 200

@@ -1,4 +1,4 @@
-"""helpers.tracer: real processes under fork, spawn and forkserver record what they did."""
+"""helpers.trace.recorder: real processes under fork, spawn and forkserver record what they did."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.trace import EventKind, Trace
+from helpers.events import EventKind
+from helpers.trace.model import Trace
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS = ["fork", "spawn", "forkserver"]
@@ -37,7 +38,7 @@ def run_traced(tmp_path: Path, code: str, *args: str, env: dict[str, str] | None
     boot = tmp_path / "boot"
     boot.mkdir(exist_ok=True)
     (boot / "sitecustomize.py").write_text(
-        "import helpers.tracer\nhelpers.tracer.install_from_env()\n")
+        "import helpers.trace.recorder\nhelpers.trace.recorder.install_from_env()\n")
     script = tmp_path / "prog.py"
     script.write_text(textwrap.dedent(code))
     trace_dir = tmp_path / "trace"
@@ -343,8 +344,8 @@ def test_daemon_is_terminated_when_main_ends(tmp_path: Path, method: str) -> Non
 
 @pytest.mark.parametrize("method", METHODS)
 def test_run_script_end_to_end(tmp_path: Path, method: str) -> None:
-    """Through the real launcher and bootstrap (helpers/_boot/sitecustomize.py)."""
-    from helpers.launcher import run_script
+    """Through the real launcher and bootstrap (helpers/run/_boot/sitecustomize.py)."""
+    from helpers.run.launcher import run_script
 
     (tmp_path / "pc.py").write_text(textwrap.dedent("""
     import multiprocessing as mp, time

@@ -1,4 +1,4 @@
-"""helpers.workers run as Process targets under every start method (in this process, like a kernel)."""
+"""helpers.run.workers run as Process targets under every start method (in this process, like a kernel)."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from helpers import workers
+from helpers.run import workers
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
 

@@ -1,1 +1,6 @@
-"""Simulators of what an operating system does, tick by tick (data, tables, charts, widgets)."""
+"""Simulators of what an operating system does, tick by tick.
+
+One convention per simulator: ``<model>.py`` (the model, stdlib only: data, text tables, CLI),
+``<model>_chart.py`` (matplotlib charts) and ``<model>_widget.py`` (ipywidgets), for
+``process_run``, ``scheduler`` and ``multiprog``; ``_plot.py`` holds what the charts share.
+"""

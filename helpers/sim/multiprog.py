@@ -1,8 +1,8 @@
 """Multiprogramming: the CPU-utilisation model 1 − pⁿ, a simulation of it, and batch vs
 multiprogrammed runs of the same jobs.
 
-Three pieces, all plain data (plots: ``helpers.sim.multiprog_charts``; widgets:
-``helpers.sim.multiprog_widgets``)::
+Three pieces, all plain data (plots: ``helpers.sim.multiprog_chart``; widgets:
+``helpers.sim.multiprog_widget``)::
 
     utilisation(p, n)            the formula                  -> float
     simulate(p, n, ticks, seed)  n jobs tick by tick          -> UtilisationTrace
@@ -459,15 +459,3 @@ def format_trace(trace: MultiprogTrace) -> str:
     lines.append(f"{trace.mode.value}: total {trace.total_time} ticks, CPU busy {trace.cpu_busy}, "
                  f"idle {trace.cpu_idle}, utilisation {trace.utilisation:.1%}")
     return "\n".join(lines)
-
-
-_CHARTS = {"plot_utilisation_curves", "plot_simulation_vs_formula", "plot_trace", "plot_runs"}
-
-
-def __getattr__(name: str) -> object:
-    """The plot functions live in ``multiprog_charts`` (matplotlib is imported only on use)."""
-    if name in _CHARTS:
-        from helpers.sim import multiprog_charts
-
-        return getattr(multiprog_charts, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,7 @@ Data first, then text and pictures::
     programs = parse_programs("c7,i,c1,i:c3")       # or random_programs("4:100,1:0", seed=0)
     trace = simulate(programs, io_length=5)           # -> ProcessRunTrace (a Tick per tick)
     print(format_trace(trace)); print(format_stats(trace))
-    helpers.sim.charts.plot_process_run(trace)
+    helpers.sim.process_run_chart.plot_process_run(trace)
 
 Command line (the OSTEP homework workflow: predict first, then check with ``-c``)::
 

@@ -12,7 +12,7 @@ READY (turnaround − length). Data first, then text and pictures::
     trace = schedule([5, 3, 8], "RR", quantum=2)    # -> ScheduleTrace (slices: job, start, end)
     print(format_trace(trace)); print(format_stats(trace))
     job_stats(trace).average_turnaround
-    helpers.sim.charts.plot_schedule(trace)
+    helpers.sim.scheduler_chart.plot_schedule(trace)
 
 Command line (predict first, then check with ``-c``)::
 

@@ -1,17 +1,13 @@
-"""Widgets for the process-state simulator and the scheduler, built on ``helpers.widgets``.
+"""The process-state simulator as a widget, built on ``helpers.widgets``.
 
     process_run_widget(programs="c7,i,c1,i:c3")
         -S / -I dropdowns, an L slider ──> simulate() again ──> LiveChart redraw, answer hidden
         tick slider <─link─> Play         ──> LiveChart redraw up to that tick
         PredictThenReveal: total time?    ──> the -c table and the -p statistics
 
-    scheduler_widget(lengths="100,200,300")
-        policy dropdown, quantum slider, job lengths text ──> schedule() again, answer hidden
-        PredictThenReveal: average turnaround? ──> trace, statistics, and the Gantt chart
-
-Each function displays its widgets and one chart output (a PNG that the controls update in
-place), and returns an object holding the controls, so tests (and curious students) can drive
-it from code. Without a live front end the static chart stays in the cell's output.
+It displays its widgets and one chart output (a PNG that the controls update in place), and
+returns an object holding the controls, so tests (and curious students) can drive it from
+code. Without a live front end the static chart stays in the cell's output.
 """
 from __future__ import annotations
 
@@ -21,7 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.axes import Axes
 
-from helpers.sim.charts import plot_job_lengths, plot_process_run, plot_schedule
+from helpers.sim._plot import show as _show
 from helpers.sim.process_run import (
     IoDonePolicy,
     ProcessRunTrace,
@@ -32,16 +28,7 @@ from helpers.sim.process_run import (
     parse_programs,
     simulate,
 )
-from helpers.sim.scheduler import (
-    Policy,
-    ScheduleError,
-    ScheduleTrace,
-    job_stats,
-    parse_lengths,
-    schedule,
-)
-from helpers.sim.scheduler import format_stats as format_schedule_stats
-from helpers.sim.scheduler import format_trace as format_schedule_trace
+from helpers.sim.process_run_chart import plot_process_run
 from helpers.widgets import (
     DisplayFunction,
     LiveChart,
@@ -50,18 +37,9 @@ from helpers.widgets import (
     check_number,
 )
 
-__all__ = ["ProcessRunWidget", "SchedulerWidget", "process_run_widget", "scheduler_widget"]
+__all__ = ["ProcessRunWidget", "process_run_widget"]
 
 _STYLE = {"description_width": "initial"}
-
-
-def _show(display: DisplayFunction | None, obj: Any) -> None:
-    if display is not None:
-        display(obj)
-        return
-    from IPython.display import display as ipython_display
-
-    ipython_display(obj)
 
 
 def _draw_process_run(ax: Axes, trace: ProcessRunTrace, upto_tick: int | None) -> None:
@@ -183,96 +161,5 @@ def process_run_widget(
     (0: nothing has run yet, so the student predicts first; ``None``: the whole run).
     """
     widget = ProcessRunWidget(programs, io_length, switch, io_done, tick, display)
-    widget.show(display)
-    return widget
-
-
-def _draw_schedule(ax: Axes, trace: ScheduleTrace, revealed: bool) -> None:
-    if revealed:
-        plot_schedule(trace, ax=ax)
-    else:
-        plot_job_lengths(trace.jobs, ax=ax, policy=trace.policy.value)
-
-
-class SchedulerWidget:
-    """The scheduler as a widget (see :func:`scheduler_widget`)."""
-
-    def __init__(
-        self,
-        lengths: str | list[float],
-        policy: Policy | str,
-        quantum: int,
-        display: DisplayFunction | None,
-    ) -> None:
-        text = lengths if isinstance(lengths, str) else ",".join(f"{x:g}" for x in lengths)
-        self.trace = schedule(parse_lengths(text), policy, quantum)
-        self.lengths = widgets.Text(
-            value=text, description="作业长度 (-l)", continuous_update=False, style=_STYLE
-        )
-        self.policy = widgets.Dropdown(
-            options=[p.value for p in Policy], value=self.trace.policy.value,
-            description="策略 (-p)", style=_STYLE,
-        )
-        self.quantum = widgets.IntSlider(
-            value=quantum, min=1, max=max(20, quantum), description="时间片 (-q)",
-            continuous_update=False, style=_STYLE, disabled=self.trace.policy is not Policy.RR,
-        )
-        self.status = widgets.HTML("")
-        n = len(self.trace.jobs)
-        self.chart = LiveChart(
-            _draw_schedule, figsize=(8.0, 1.6 + 0.5 * n), display=display,
-            trace=self.trace, revealed=False,
-        )
-        self.predict = PredictThenReveal(
-            "先预测，再检查：平均周转时间 (average turnaround) 是多少？（保留两位小数即可）",
-            check_number(lambda: job_stats(self.trace).average_turnaround, tolerance=0.01),
-            lambda: format_schedule_trace(self.trace) + "\n\n" + format_schedule_stats(self.trace),
-            placeholder="例如 12.33",
-            on_reveal=lambda: self.chart.redraw(revealed=True),
-        )
-        for control in (self.lengths, self.policy, self.quantum):
-            control.observe(self._settings_changed, names="value")
-        self.controls: dict[str, widgets.Widget] = {
-            "lengths": self.lengths, "policy": self.policy, "quantum": self.quantum,
-        }
-        self.box = widgets.VBox(
-            [widgets.HBox([self.policy, self.quantum]), self.lengths, self.status]
-        )
-
-    def _controls_text(self) -> str:
-        quantum = f" -q {self.quantum.value}" if self.policy.value == Policy.RR.value else ""
-        return f"[scheduler: -p {self.policy.value} -l {self.lengths.value}{quantum}]"
-
-    def _settings_changed(self, _change: Any) -> None:
-        self.quantum.disabled = self.policy.value != Policy.RR.value
-        try:
-            trace = schedule(parse_lengths(self.lengths.value), self.policy.value, self.quantum.value)
-        except ScheduleError as err:
-            self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
-            return
-        self.status.value = ""
-        self.trace = trace
-        self.predict.reset()
-        self.chart.redraw(trace=trace, revealed=False)
-
-    def show(self, display: DisplayFunction | None = None) -> None:
-        """Display the controls, the chart and the prediction box."""
-        _show(display, WidgetView(self.box, self._controls_text()))
-        self.chart.show()
-        _show(display, self.predict.view())
-
-
-def scheduler_widget(
-    lengths: str | list[float] = "100,200,300",
-    policy: Policy | str = Policy.FIFO,
-    quantum: int = 1,
-    display: DisplayFunction | None = None,
-) -> SchedulerWidget:
-    """Display the scheduler: policy, quantum and job lengths; predict the average turnaround.
-
-    Until the prediction is checked the chart shows only the job list; after it, the Gantt
-    chart of the schedule with response and turnaround marked.
-    """
-    widget = SchedulerWidget(lengths, policy, quantum, display)
     widget.show(display)
     return widget

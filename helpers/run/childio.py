@@ -1,6 +1,6 @@
 """Framed, line-whole stdout/stderr for every process of a course program (stdlib only).
 
-Child side (``install()``, run by ``helpers/_boot/sitecustomize.py`` in every process)::
+Child side (``install()``, run by ``helpers/run/_boot/sitecustomize.py`` in every process)::
 
     print("hi")  ->  FramedWriter  --one os.write per frame-->  fd 1 (pipe to the launcher)
                      frame = MARKER b"<pid> <len(name)> <len(payload)>\\n" name payload

@@ -1,6 +1,6 @@
 """Which multiprocessing start method (fork / spawn / forkserver) a course program runs under.
 
-    from helpers import startmethods
+    from helpers.run import startmethods
     startmethods.resolve(None)        # 'fork' on Linux before 3.14, 'forkserver' from 3.14, else 'spawn'
     startmethods.resolve("spawn")     # validated: unknown or unavailable names raise StartMethodError
 
@@ -8,10 +8,11 @@ Order of precedence: the argument, else ``$COURSE_START_METHOD``, else the platf
 """
 from __future__ import annotations
 
-import os
 import sys
 
-ENV_VAR = "COURSE_START_METHOD"
+from helpers.settings import START_METHOD
+
+ENV_VAR = START_METHOD.name
 KNOWN_METHODS = ("fork", "spawn", "forkserver")
 
 
@@ -57,7 +58,7 @@ def resolve(method: str | None = None) -> str:
     """
     source = "参数 start_method"
     if method is None or method == "":
-        method = os.environ.get(ENV_VAR) or None
+        method = START_METHOD.get()
         source = f"环境变量 {ENV_VAR}"
     if method is None:
         return platform_default()

@@ -1,6 +1,6 @@
 """Timing charts of traced runs (matplotlib, object API only: no pyplot, no global state).
 
-    result = run_script("demo.py", trace=True)      # or a helpers.trace.Trace
+    result = run_script("demo.py", trace=True)      # or a helpers.trace.model.Trace
     plot_timeline(result)                            # Gantt chart: one lane per process
     compare_runs({"serial": r1, "concurrent": r2})   # total time of several runs, side by side
 
@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from helpers.trace import EventKind, State, Trace
+from helpers.events import EventKind, State
+from helpers.trace.model import Trace
 
 __all__ = ["plot_timeline", "compare_runs", "STATE_COLORS"]
 

@@ -2,17 +2,17 @@
 
 Data flow::
 
-    kernel: helpers.launcher.run_script(trace=True)
+    kernel: helpers.run.launcher.run_script(trace=True)
         sets COURSE_TRACE_DIR=<dir> and starts ``python -u x.py``
     every process (main, spawn / forkserver / fork children, helper processes):
-        helpers/_boot/sitecustomize.py -> install_from_env()
+        helpers/run/_boot/sitecustomize.py -> install_from_env()
             time.sleep                        patched now (it is already loaded)
             multiprocessing.process           patched right after it is imported (sys.meta_path)
             multiprocessing.synchronize       "
             multiprocessing.queues            "
         each recorded action -> one os.write of one line to <dir>/events-<pid>.log (O_APPEND)
         os.fork() child -> os.register_at_fork hook re-opens events-<newpid>.log
-    kernel: helpers.trace.Trace.load(<dir>) reads and merges every file.
+    kernel: helpers.trace.model.Trace.load(<dir>) reads and merges every file.
 
 Line format (tab separated, one line per event)::
 
@@ -22,7 +22,7 @@ Line format (tab separated, one line per event)::
 ``mach_absolute_time()`` and on Windows ``QueryPerformanceCounter()``; all three are system-wide
 clocks, so values taken in different processes of one machine are comparable, and the
 resolution is well under a microsecond (``time.monotonic()`` was only ~15 ms on Windows before
-Python 3.13). ``kind`` is one of the ``helpers.trace.EventKind`` values, ``obj`` names the
+Python 3.13). ``kind`` is one of the ``helpers.events.EventKind`` values, ``obj`` names the
 object acted on (a lock or queue id, a process name or pid) and ``detail`` is ``key=value``
 pairs separated by spaces.
 
@@ -35,18 +35,46 @@ import os
 import sys
 import time
 
+from helpers.events import HELPER_ROLES, EventKind
+from helpers.settings import TRACE_DIR, TRACE_MAX_EVENTS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds to import, in every process: annotations only
     from typing import Any, Callable
 
 __all__ = ["install_from_env", "install", "is_active", "emit", "DEFAULT_MAX_EVENTS"]
 
-DEFAULT_MAX_EVENTS = 20_000
+DEFAULT_MAX_EVENTS = int(TRACE_MAX_EVENTS.default or 0)
 DROP_REPORT_EVERY = 1_000
-_HELPER_ROLES = {"forkserver", "resource_tracker"}
 # Callers whose time.sleep calls are plumbing, not the student's program.
 _INTERNAL_PREFIXES = ("multiprocessing", "threading", "concurrent", "selectors", "subprocess",
-                      "asyncio", "helpers.childio", "helpers.launcher", "helpers.tracer")
+                      "asyncio", "helpers.run.childio", "helpers.run.launcher",
+                      "helpers.trace.recorder")
+# The event codes as plain str (the hot path formats them into every line).
+_BOOT = EventKind.BOOT.value
+_DROPPED = EventKind.DROPPED.value
+_EXIT = EventKind.EXIT.value
+_GET = EventKind.GET.value
+_GET_WAIT = EventKind.GET_WAIT.value
+_JOIN_BEGIN = EventKind.JOIN_BEGIN.value
+_JOIN_END = EventKind.JOIN_END.value
+_KILL = EventKind.KILL.value
+_LOCK_ACQUIRE = EventKind.LOCK_ACQUIRE.value
+_LOCK_RELEASE = EventKind.LOCK_RELEASE.value
+_LOCK_WAIT = EventKind.LOCK_WAIT.value
+_PROC_BEGIN = EventKind.PROC_BEGIN.value
+_PROC_END = EventKind.PROC_END.value
+_PUT = EventKind.PUT.value
+_PUT_WAIT = EventKind.PUT_WAIT.value
+_QJOIN_BEGIN = EventKind.QJOIN_BEGIN.value
+_QJOIN_END = EventKind.QJOIN_END.value
+_REAPED = EventKind.REAPED.value
+_SLEEP_BEGIN = EventKind.SLEEP_BEGIN.value
+_SLEEP_END = EventKind.SLEEP_END.value
+_START_BEGIN = EventKind.START_BEGIN.value
+_START_END = EventKind.START_END.value
+_TASK_DONE = EventKind.TASK_DONE.value
+_TERMINATE = EventKind.TERMINATE.value
 
 _clock = time.perf_counter_ns
 _write = os.write
@@ -79,7 +107,7 @@ def emit(kind: str, obj: object = "", detail: str = "", force: bool = False) -> 
         if _count >= _max and not force:
             _dropped += 1
             if _dropped % DROP_REPORT_EVERY == 0:
-                _write(_fd, f"{_clock()}\tdropped\t\tn={_dropped}\n".encode())
+                _write(_fd, f"{_clock()}\t{_DROPPED}\t\tn={_dropped}\n".encode())
             return
         _count += 1
         _write(_fd, f"{_clock()}\t{kind}\t{obj}\t{detail}\n".encode())
@@ -90,7 +118,7 @@ def emit(kind: str, obj: object = "", detail: str = "", force: bool = False) -> 
 def _flush_dropped() -> None:
     if _on and _dropped and _dropped % DROP_REPORT_EVERY:
         try:
-            _write(_fd, f"{_clock()}\tdropped\t\tn={_dropped}\n".encode())
+            _write(_fd, f"{_clock()}\t{_DROPPED}\t\tn={_dropped}\n".encode())
         except Exception:  # noqa: BLE001
             _disable()
 
@@ -131,14 +159,10 @@ def install_from_env() -> bool:
     bounds the events written per process (default 20 000); later events are counted as
     dropped and reported in ``dropped`` lines.
     """
-    directory = os.environ.get("COURSE_TRACE_DIR")
+    directory = TRACE_DIR.get()
     if not directory:
         return False
-    try:
-        max_events = int(os.environ.get("COURSE_TRACE_MAX_EVENTS", DEFAULT_MAX_EVENTS))
-    except ValueError:
-        max_events = DEFAULT_MAX_EVENTS
-    return install(directory, max_events=max_events)
+    return install(directory, max_events=TRACE_MAX_EVENTS.get_int())
 
 
 def install(directory: str, max_events: int = DEFAULT_MAX_EVENTS) -> bool:
@@ -153,7 +177,7 @@ def install(directory: str, max_events: int = DEFAULT_MAX_EVENTS) -> bool:
         _installed_pid = _pid
         _on = True
         role = _role()
-        emit("boot", role, f"ppid={os.getppid()} argv0={_clean(os.path.basename(sys.argv[0] if sys.argv else ''), 60).replace(' ', '_')}")
+        emit(_BOOT, role, f"ppid={os.getppid()} argv0={_clean(os.path.basename(sys.argv[0] if sys.argv else ''), 60).replace(' ', '_')}")
         if role == "main":
             import atexit
 
@@ -172,10 +196,9 @@ def _role() -> str:
     joined = " ".join(argv[-3:])
     if "--multiprocessing-fork" in argv or "spawn_main" in joined:
         return "spawn"
-    if "multiprocessing.forkserver" in joined:
-        return "forkserver"
-    if "multiprocessing.resource_tracker" in joined:
-        return "resource_tracker"
+    for role in HELPER_ROLES:  # "-c from multiprocessing.<role> import main; ..."
+        if f"multiprocessing.{role}" in joined:
+            return role
     return "main"
 
 
@@ -188,7 +211,7 @@ def _after_fork_in_child() -> None:
             os.close(_fd)
         _open_for_this_pid()
         _installed_pid = _pid
-        emit("boot", "fork", f"ppid={os.getppid()}")
+        emit(_BOOT, "fork", f"ppid={os.getppid()}")
     except Exception:  # noqa: BLE001
         _disable()
 
@@ -226,7 +249,7 @@ def _at_exit() -> None:
     else:
         code = _normalise_code(_exit_code)
     _flush_dropped()
-    emit("exit", "", f"code={code}", force=True)
+    emit(_EXIT, "", f"code={code}", force=True)
 
 
 # --------------------------------------------------------------------------- time.sleep
@@ -241,11 +264,11 @@ def _traced_sleep(*args: Any) -> None:
         internal = True
     if internal:
         return _orig_sleep(*args)
-    emit("sleep_begin", "", f"s={args[0] if args else ''}")
+    emit(_SLEEP_BEGIN, "", f"s={args[0] if args else ''}")
     try:
         return _orig_sleep(*args)
     finally:
-        emit("sleep_end")
+        emit(_SLEEP_END)
 
 
 # --------------------------------------------------------------------------- lazy patching
@@ -325,9 +348,9 @@ def _patch_process(module: Any) -> None:
         if not _on:
             return orig_start(self)
         name = _clean(getattr(self, "_name", "?"))
-        emit("start_begin", name, f"daemon={int(bool(self._config.get('daemon')))}")
+        emit(_START_BEGIN, name, f"daemon={int(bool(self._config.get('daemon')))}")
         result = orig_start(self)
-        emit("start_end", name, f"pid={_pid_of(self)} daemon={int(bool(self._config.get('daemon')))}")
+        emit(_START_END, name, f"pid={_pid_of(self)} daemon={int(bool(self._config.get('daemon')))}")
         return result
 
     def join(self: Any, timeout: Any = None) -> None:
@@ -339,34 +362,34 @@ def _patch_process(module: Any) -> None:
             implicit = int(sys._getframe(1).f_code.co_name == "_exit_function")
         except Exception:  # noqa: BLE001
             pass
-        emit("join_begin", pid, f"timeout={timeout} implicit={implicit}")
+        emit(_JOIN_BEGIN, pid, f"timeout={timeout} implicit={implicit}")
         try:
             result = orig_join(self, timeout)
         except BaseException as exc:
-            emit("join_end", pid, f"code={_code_of(self)} err={type(exc).__name__}")
+            emit(_JOIN_END, pid, f"code={_code_of(self)} err={type(exc).__name__}")
             raise
-        emit("join_end", pid, f"code={_code_of(self)} implicit={implicit}")
+        emit(_JOIN_END, pid, f"code={_code_of(self)} implicit={implicit}")
         return result
 
     def terminate(self: Any) -> None:
         if _on:
-            emit("terminate", _pid_of(self))
+            emit(_TERMINATE, _pid_of(self))
         return orig_terminate(self)
 
     def kill(self: Any) -> None:
         if _on:
-            emit("kill", _pid_of(self))
+            emit(_KILL, _pid_of(self))
         return orig_kill(self)
 
     def _bootstrap(self: Any, *args: Any, **kwargs: Any) -> int:
         if not _on:
             return orig_bootstrap(self, *args, **kwargs)
         name = _clean(getattr(self, "_name", "?"))
-        emit("proc_begin", name, f"parent={getattr(self, '_parent_pid', '')} "
+        emit(_PROC_BEGIN, name, f"parent={getattr(self, '_parent_pid', '')} "
                                  f"daemon={int(bool(self._config.get('daemon')))}")
         code = orig_bootstrap(self, *args, **kwargs)
         _flush_dropped()
-        emit("proc_end", name, f"code={code}", force=True)
+        emit(_PROC_END, name, f"code={code}", force=True)
         return code
 
     for fn, orig in ((start, orig_start), (join, orig_join), (terminate, orig_terminate),
@@ -398,24 +421,24 @@ def _make_traced(lock: Any) -> None:
             return raw_acquire(block, timeout)
         if not block:
             ok = raw_acquire(False)
-            emit("lock_acquire", obj, f"type={typ} ok={int(ok)} waited=0 block=0")
+            emit(_LOCK_ACQUIRE, obj, f"type={typ} ok={int(ok)} waited=0 block=0")
             return ok
         if raw_acquire(False):
-            emit("lock_acquire", obj, f"type={typ} ok=1 waited=0")
+            emit(_LOCK_ACQUIRE, obj, f"type={typ} ok=1 waited=0")
             return True
-        emit("lock_wait", obj, f"type={typ} timeout={timeout}")
+        emit(_LOCK_WAIT, obj, f"type={typ} timeout={timeout}")
         try:
             ok = raw_acquire(True, timeout)
         except BaseException as exc:
-            emit("lock_acquire", obj, f"type={typ} ok=0 waited=1 err={type(exc).__name__}")
+            emit(_LOCK_ACQUIRE, obj, f"type={typ} ok=0 waited=1 err={type(exc).__name__}")
             raise
-        emit("lock_acquire", obj, f"type={typ} ok={int(ok)} waited=1 timeout={timeout}")
+        emit(_LOCK_ACQUIRE, obj, f"type={typ} ok={int(ok)} waited=1 timeout={timeout}")
         return ok
 
     def release() -> None:
         result = raw_release()
         if _on:
-            emit("lock_release", obj, f"type={typ}")
+            emit(_LOCK_RELEASE, obj, f"type={typ}")
         return result
 
     lock.acquire = acquire
@@ -534,18 +557,18 @@ def _patch_queues(module: Any) -> None:
     def task_done(self: Any) -> None:
         result = orig_task_done(self)
         if _on:
-            emit("task_done", _queue_id(self))
+            emit(_TASK_DONE, _queue_id(self))
         return result
 
     def join(self: Any) -> None:
         if not _on:
             return orig_qjoin(self)
         qid = _queue_id(self)
-        emit("qjoin_begin", qid)
+        emit(_QJOIN_BEGIN, qid)
         try:
             return orig_qjoin(self)
         finally:
-            emit("qjoin_end", qid)
+            emit(_QJOIN_END, qid)
 
     jq.task_done, jq.join = task_done, join
 
@@ -555,20 +578,20 @@ def _patch_queues(module: Any) -> None:
     def simple_put(self: Any, obj: Any) -> None:
         result = orig_sput(self, obj)
         if _on:
-            emit("put", _queue_id(self), "ok=1 waited=0")
+            emit(_PUT, _queue_id(self), "ok=1 waited=0")
         return result
 
     def simple_get(self: Any) -> Any:
         if not _on:
             return orig_sget(self)
         qid = _queue_id(self)
-        emit("get_wait", qid, "timeout=None")
+        emit(_GET_WAIT, qid, "timeout=None")
         try:
             item = orig_sget(self)
         except BaseException as exc:
-            emit("get", qid, f"ok=0 waited=1 err={type(exc).__name__}")
+            emit(_GET, qid, f"ok=0 waited=1 err={type(exc).__name__}")
             raise
-        emit("get", qid, "ok=1 waited=1")
+        emit(_GET, qid, "ok=1 waited=1")
         return item
 
     sq.put, sq.get = simple_put, simple_get
@@ -586,21 +609,21 @@ def _wrap_put(cls: Any, full: type) -> None:
             result = orig_put(self, obj, False)
         except full:
             if not block:
-                emit("put", qid, "ok=0 waited=0 block=0 err=Full")
+                emit(_PUT, qid, "ok=0 waited=0 block=0 err=Full")
                 raise
         except BaseException as exc:
-            emit("put", qid, f"ok=0 waited=0 err={type(exc).__name__}")
+            emit(_PUT, qid, f"ok=0 waited=0 err={type(exc).__name__}")
             raise
         else:
-            emit("put", qid, f"ok=1 waited=0 block={int(bool(block))}")
+            emit(_PUT, qid, f"ok=1 waited=0 block={int(bool(block))}")
             return result
-        emit("put_wait", qid, f"timeout={timeout}")
+        emit(_PUT_WAIT, qid, f"timeout={timeout}")
         try:
             result = orig_put(self, obj, block, timeout)
         except BaseException as exc:
-            emit("put", qid, f"ok=0 waited=1 err={type(exc).__name__}")
+            emit(_PUT, qid, f"ok=0 waited=1 err={type(exc).__name__}")
             raise
-        emit("put", qid, "ok=1 waited=1")
+        emit(_PUT, qid, "ok=1 waited=1")
         return result
 
     put.__doc__ = orig_put.__doc__
@@ -619,21 +642,21 @@ def _wrap_get(cls: Any, empty: type) -> None:
             item = orig_get(self, False)
         except empty:
             if not block:
-                emit("get", qid, "ok=0 waited=0 block=0 err=Empty")
+                emit(_GET, qid, "ok=0 waited=0 block=0 err=Empty")
                 raise
         except BaseException as exc:
-            emit("get", qid, f"ok=0 waited=0 err={type(exc).__name__}")
+            emit(_GET, qid, f"ok=0 waited=0 err={type(exc).__name__}")
             raise
         else:
-            emit("get", qid, f"ok=1 waited=0 block={int(bool(block))}")
+            emit(_GET, qid, f"ok=1 waited=0 block={int(bool(block))}")
             return item
-        emit("get_wait", qid, f"timeout={timeout}")
+        emit(_GET_WAIT, qid, f"timeout={timeout}")
         try:
             item = orig_get(self, block, timeout)
         except BaseException as exc:
-            emit("get", qid, f"ok=0 waited=1 err={type(exc).__name__}")
+            emit(_GET, qid, f"ok=0 waited=1 err={type(exc).__name__}")
             raise
-        emit("get", qid, "ok=1 waited=1")
+        emit(_GET, qid, "ok=1 waited=1")
         return item
 
     get.__doc__ = orig_get.__doc__
@@ -660,7 +683,7 @@ def _patch_popen(module: Any) -> None:
             return orig_poll(self, *args, **kwargs)
         code = orig_poll(self, *args, **kwargs)
         if code is not None:
-            emit("reaped", getattr(self, "pid", ""), f"code={code}", force=True)
+            emit(_REAPED, getattr(self, "pid", ""), f"code={code}", force=True)
         return code
 
     poll.__doc__ = orig_poll.__doc__

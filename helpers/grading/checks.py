@@ -6,7 +6,7 @@ The test cell runs it as a real process through the launcher and checks what hap
     solution cell   %%program ch04_task1.py        -> writes .programs/ch04_task1.py
     test cell       run = run_task("ch04_task1.py")                (grader's start method)
                     run = run_task("ch04_task1.py", start_method="spawn")   (portability)
-                        helpers.launcher.run_script(...)  -> RunResult (output lines, exit codes,
+                        helpers.run.launcher.run_script(...)  -> RunResult (output lines, exit codes,
                                                             timed_out, trace, hints)
                     expect_lines(run, r"child pid=(\\d+)", count=3)   -> AssertionError in Chinese
 
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from helpers.events import is_helper_role
 
 __all__ = [
     "TaskCheckFailed",
@@ -42,7 +44,6 @@ __all__ = [
 PROGRAMS_DIR = ".programs"
 DEFAULT_TIMEOUT = 10.0
 _TAIL = 12  # lines of output quoted in a failure message
-_HELPER_NAMES = ("forkserver", "resource_tracker")
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
 
 
@@ -84,7 +85,7 @@ def run_task(
     ``expect_exit`` (``None``: any code is fine) or, with ``children_ok``, when a child process
     ended with a non-zero exit code or an uncaught exception.
     """
-    from helpers.launcher import run_script
+    from helpers.run.launcher import run_script
 
     path = find_program(name, cwd)
     workdir = Path.cwd() if cwd is None else Path(cwd)
@@ -119,7 +120,7 @@ def run_task(
 
 def _method_label(start_method: str | None) -> str:
     try:
-        from helpers.startmethods import resolve
+        from helpers.run.startmethods import resolve
 
         return resolve(start_method)
     except ValueError:
@@ -275,7 +276,7 @@ def child_processes(result: Any) -> list[Child]:
     listed = getattr(trace, "processes", None) or {}
     if isinstance(listed, Mapping):
         infos: Mapping[int, Any] = listed
-    else:  # helpers.trace.Trace lists ProcessInfo records
+    else:  # helpers.trace.model.Trace lists ProcessInfo records
         infos = {int(p.pid): p for p in listed if not getattr(p, "helper", False)}
     codes: Mapping[int, Any] = getattr(result, "exitcodes", None) or {}
     root = main_pid(result)
@@ -283,7 +284,7 @@ def child_processes(result: Any) -> list[Child]:
     for pid in set(infos) | set(codes):
         info = infos.get(pid)
         name = str(getattr(info, "name", "") or "")
-        if pid == root or name in _HELPER_NAMES or name == "MainProcess":
+        if pid == root or is_helper_role(name) or name == "MainProcess":
             continue
         code = codes.get(pid, getattr(info, "exitcode", None))
         start = getattr(info, "start", None)

@@ -1,7 +1,7 @@
 """Kernel side of tracing: read the event files a traced run left behind and derive what each
 process was doing when.
 
-    <dir>/events-<pid>.log  (written by helpers.tracer in every process, one line per event)
+    <dir>/events-<pid>.log  (written by helpers.trace.recorder in every process, one line per event)
         -> Trace.load(<dir>)  -> .events      every Event, ordered by (time, pid)
                               -> .processes   ProcessInfo per program process (helpers hidden)
                               -> .intervals() State per process over time (for Gantt charts)
@@ -15,59 +15,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from enum import Enum
 from typing import Iterable, Iterator
 
-__all__ = ["EventKind", "Event", "ProcessInfo", "Interval", "State", "Trace", "TraceError"]
+from helpers.events import END_KINDS, KINDS, WAITS, EventKind, State, is_helper_role
+
+__all__ = ["Event", "ProcessInfo", "Interval", "Trace", "TraceError"]
 
 MAX_BYTES_PER_FILE = 8 * 1024 * 1024
-HELPER_ROLES = frozenset({"forkserver", "resource_tracker"})
 
 
 class TraceError(OSError):
     """The trace directory cannot be read (missing, not a directory)."""
-
-
-class EventKind(str, Enum):
-    """What a process did; the value is the code written in the event file."""
-
-    BOOT = "boot"                  # interpreter is up: obj = role (main/spawn/fork/forkserver/...)
-    EXIT = "exit"                  # interpreter exit via atexit (main program), detail code=
-    START_BEGIN = "start_begin"    # parent: Process.start() called, obj = child name
-    START_END = "start_end"        # parent: Process.start() returned, detail pid= daemon=
-    PROC_BEGIN = "proc_begin"      # child: about to run target, detail parent= daemon=
-    PROC_END = "proc_end"          # child: target finished, detail code=
-    JOIN_BEGIN = "join_begin"      # obj = pid joined, detail timeout= implicit=
-    JOIN_END = "join_end"          # detail code= (exit code seen, or none)
-    SLEEP_BEGIN = "sleep_begin"    # detail s=
-    SLEEP_END = "sleep_end"
-    LOCK_WAIT = "lock_wait"        # blocked in acquire, obj = lock id
-    LOCK_ACQUIRE = "lock_acquire"  # acquire returned, detail ok= waited= type=
-    LOCK_RELEASE = "lock_release"
-    PUT_WAIT = "put_wait"          # blocked in Queue.put (queue full), obj = queue id
-    PUT = "put"                    # put returned, detail ok= waited= (ok=0: queue.Full etc.)
-    GET_WAIT = "get_wait"          # blocked in Queue.get (queue empty)
-    GET = "get"                    # get returned, detail ok= waited= (ok=0: queue.Empty etc.)
-    TASK_DONE = "task_done"
-    QJOIN_BEGIN = "qjoin_begin"    # JoinableQueue.join()
-    QJOIN_END = "qjoin_end"
-    TERMINATE = "terminate"        # obj = target pid
-    KILL = "kill"
-    REAPED = "reaped"              # parent learnt a child's exit status, obj = pid, detail code=
-    DROPPED = "dropped"            # detail n= events not recorded so far (bound reached)
-
-
-class State(Enum):
-    """What a process is doing during an interval."""
-
-    BOOTING = "booting"            # child interpreter/bootstrap, before the target runs
-    RUNNING = "running"
-    STARTING = "starting child"    # inside Process.start()
-    SLEEPING = "sleeping"
-    JOIN_WAIT = "waiting (join)"
-    LOCK_WAIT = "waiting (lock)"
-    QUEUE_WAIT = "waiting (queue)"
-    HOLDING_LOCK = "holding lock"  # only in Trace.lock_holds()
 
 
 @dataclass(frozen=True)
@@ -106,7 +64,7 @@ class ProcessInfo:
     @property
     def helper(self) -> bool:
         """True for multiprocessing's own helper processes (forkserver, resource tracker)."""
-        return self.role in HELPER_ROLES
+        return is_helper_role(self.role)
 
     @property
     def label(self) -> str:
@@ -128,17 +86,7 @@ class Interval:
         return self.t1 - self.t0
 
 
-_BEGIN_STATE = {
-    EventKind.START_BEGIN: (State.STARTING, EventKind.START_END),
-    EventKind.SLEEP_BEGIN: (State.SLEEPING, EventKind.SLEEP_END),
-    EventKind.JOIN_BEGIN: (State.JOIN_WAIT, EventKind.JOIN_END),
-    EventKind.LOCK_WAIT: (State.LOCK_WAIT, EventKind.LOCK_ACQUIRE),
-    EventKind.PUT_WAIT: (State.QUEUE_WAIT, EventKind.PUT),
-    EventKind.GET_WAIT: (State.QUEUE_WAIT, EventKind.GET),
-    EventKind.QJOIN_BEGIN: (State.QUEUE_WAIT, EventKind.QJOIN_END),
-}
-_END_KINDS = {end for _, end in _BEGIN_STATE.values()}
-_KINDS = {k.value: k for k in EventKind}
+_ENDS_NEEDING_WAITED = frozenset(w.end for w in WAITS.values() if w.end_needs_waited)
 _DEFAULT_NAMES = {"main": "MainProcess", "fork": "fork child", "spawn": "spawn child",
                   "forkserver": "forkserver", "resource_tracker": "resource_tracker"}
 
@@ -164,7 +112,7 @@ class Trace:
             if e.kind is EventKind.BOOT and e.pid not in roles:
                 roles[e.pid] = e.obj or "main"
         self._roles = roles
-        helpers = {pid for pid, role in roles.items() if role in HELPER_ROLES}
+        helpers = {pid for pid, role in roles.items() if is_helper_role(role)}
         self.events: list[Event] = [e for e in ordered if e.pid not in helpers]
         self.dropped: dict[int, int] = {}
         for e in self.events:
@@ -224,7 +172,7 @@ class Trace:
             return cls([])
         t0 = min(r[0] for r in raw)
         names = _names(raw)
-        return cls(Event((t - t0) / 1e9, pid, names.get(pid, f"pid {pid}"), _KINDS[kind], obj,
+        return cls(Event((t - t0) / 1e9, pid, names.get(pid, f"pid {pid}"), KINDS[kind], obj,
                          detail) for t, pid, kind, obj, detail in raw)
 
     # ------------------------------------------------------------------ derived data
@@ -317,12 +265,11 @@ class Trace:
                 break
             if e.kind is EventKind.PROC_BEGIN:
                 base = State.RUNNING
-            elif e.kind in _BEGIN_STATE:
-                state, end_kind = _BEGIN_STATE[e.kind]
-                stack.append((state, end_kind, e.obj))
-            elif e.kind in _END_KINDS:
-                if e.kind in (EventKind.LOCK_ACQUIRE, EventKind.PUT, EventKind.GET) \
-                        and e.get("waited") != "1":
+            elif e.kind in WAITS:
+                wait = WAITS[e.kind]
+                stack.append((wait.state, wait.end, e.obj))
+            elif e.kind in END_KINDS:
+                if e.kind in _ENDS_NEEDING_WAITED and e.get("waited") != "1":
                     continue
                 for i in range(len(stack) - 1, -1, -1):
                     if stack[i][1] is e.kind and (stack[i][2] == e.obj or not e.obj):
@@ -404,7 +351,7 @@ def _parse(data: bytes) -> Iterator[tuple[int, str, str, str]]:
         return
     for line in data[:end].split(b"\n"):
         parts = line.decode("utf-8", "replace").split("\t")
-        if len(parts) != 4 or parts[1] not in _KINDS:
+        if len(parts) != 4 or parts[1] not in KINDS:
             continue
         try:
             t = int(parts[0])
@@ -417,13 +364,13 @@ def _names(raw: list[tuple[int, int, str, str, str]]) -> dict[int, str]:
     """Process name per pid: the multiprocessing name if known, else one from its role."""
     names: dict[int, str] = {}
     for _, pid, kind, obj, detail in sorted(raw):
-        if kind == "proc_begin":
+        if kind == EventKind.PROC_BEGIN.value:
             names[pid] = obj
-        elif kind == "start_end":
+        elif kind == EventKind.START_END.value:
             m = re.search(r"\bpid=(\d+)", detail)
             if m:
                 names.setdefault(int(m.group(1)), obj)
     for _, pid, kind, obj, _ in raw:
-        if kind == "boot":
+        if kind == EventKind.BOOT.value:
             names.setdefault(pid, _DEFAULT_NAMES.get(obj, obj))
     return names

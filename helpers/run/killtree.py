@@ -18,10 +18,12 @@ import sys
 import time
 from dataclasses import dataclass
 
+from helpers.events import HELPER_MARKERS
+from helpers.settings import RUN_ID
+
 __all__ = ["ProcessTree", "UnsafeProcessTreeError"]
 
 _LINUX = sys.platform.startswith("linux")
-_HELPER_MARKERS = (b"multiprocessing.forkserver", b"multiprocessing.resource_tracker")
 _SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 _SIGSTOP = getattr(signal, "SIGSTOP", None)
 _SIGCONT = getattr(signal, "SIGCONT", None)
@@ -233,7 +235,7 @@ class ProcessTree:
         self._classify(set(self.known))
 
     def _absorb_environ(self, table: dict[int, _ProcInfo]) -> None:
-        marker = f"COURSE_RUN_ID={self.run_id}\0".encode()
+        marker = f"{RUN_ID.name}={self.run_id}\0".encode()
         skip = {self.root, *self.known, *self._protected}
         found = {}
         born_after = self._root_start if self._root_start is not None else float("-inf")
@@ -254,7 +256,7 @@ class ProcessTree:
                 self._not_helpers.add(pid)
                 continue
             cmdline = _read_proc_file(pid, "cmdline")
-            if any(marker in cmdline for marker in _HELPER_MARKERS):
+            if any(marker in cmdline for marker in HELPER_MARKERS):
                 self._marked.add(pid)
                 self._helpers.add(pid)
 

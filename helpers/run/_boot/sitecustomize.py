@@ -4,34 +4,37 @@ The launcher puts this folder first on PYTHONPATH, so Python's ``site`` imports 
 start-up in the main program and in every child (spawn and forkserver start fresh interpreters
 that inherit the environment; fork children inherit what is already set up). It:
 
-1. frames stdout/stderr line by line with pid and process name (``helpers.childio``);
+1. frames stdout/stderr line by line with pid and process name (``helpers.run.childio``);
 2. makes ``$COURSE_START_METHOD`` the *default* multiprocessing context, lazily: a meta-path hook
    waits until ``multiprocessing.context`` is imported and then swaps the default context, so a
    program that calls ``set_start_method()`` itself still works, and programs that never use
    multiprocessing never import it;
-3. starts event recording (``helpers.tracer.install_from_env()``) when ``$COURSE_TRACE_DIR`` is set;
+3. starts event recording (``helpers.trace.recorder.install_from_env()``) when
+   ``$COURSE_TRACE_DIR`` is set;
 4. runs any other ``sitecustomize`` that was on the path, as Python would have without us.
 
 It must stay cheap (it runs in every process): it avoids importing the ``helpers`` package
-(whose ``__init__`` is for notebooks) and loads the two modules it needs straight from their files.
+and its subpackages (whose ``__init__`` files are for notebooks) and loads the few stdlib-only
+modules it needs straight from their files: ``helpers.settings``, ``helpers.events``,
+``helpers.run.childio`` and ``helpers.trace.recorder`` (which imports the first two with
+``from helpers.<module> import ...``, served from ``sys.modules``).
 """
 import os
 import sys
 
 _BOOT_DIR = os.path.dirname(os.path.abspath(__file__))
-_HELPERS_DIR = os.path.dirname(_BOOT_DIR)
+_HELPERS_DIR = os.path.dirname(os.path.dirname(_BOOT_DIR))  # helpers/run/_boot -> helpers
 _METHODS = ("fork", "spawn", "forkserver")
 
 
 def _load_helper(name):
-    """Import helpers.<name> from its file without running helpers/__init__.py."""
+    """Import helpers.<name> (e.g. ``run.childio``) from its file, without running any
+    ``__init__.py`` of the helpers package or its subpackages."""
     full = "helpers." + name
     module = sys.modules.get(full)
     if module is not None:
         return module
-    path = os.path.join(_HELPERS_DIR, name + ".py")
-    if not os.path.exists(path):
-        return None
+    path = os.path.join(_HELPERS_DIR, *name.split(".")) + ".py"
     from importlib.machinery import SourceFileLoader, ModuleSpec
     from importlib._bootstrap import module_from_spec
 
@@ -130,20 +133,13 @@ def _chain_other_sitecustomize():
 
 
 def _main():
-    environ = os.environ
-    if environ.get("COURSE_RUN_ID"):
-        childio = _load_helper("childio")
-        if childio is not None:
-            childio.install()
-        _install_start_method(environ.get("COURSE_START_METHOD", ""))
-        if environ.get("COURSE_TRACE_DIR"):
-            try:
-                tracer = _load_helper("tracer")
-            except ImportError:
-                tracer = None
-            install = getattr(tracer, "install_from_env", None)
-            if install is not None:
-                install()
+    settings = _load_helper("settings")
+    if settings.RUN_ID.get():
+        _load_helper("run.childio").install()
+        _install_start_method(settings.START_METHOD.get() or "")
+        if settings.TRACE_DIR.get():
+            _load_helper("events")
+            _load_helper("trace.recorder").install_from_env()
     _chain_other_sitecustomize()
 
 

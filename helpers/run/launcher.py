@@ -19,7 +19,7 @@ Data flow::
        │   main thread: prints "[name pid N] text" live, polls the process tree every 50 ms,
        │                enforces the timeout, turns KeyboardInterrupt (Stop button) into a result
        │   finally: ProcessTree.kill_all() — every descendant, the session, COURSE_RUN_ID holders
-       │   Trace.load(COURSE_TRACE_DIR) <── events-<pid>.log files written by helpers.tracer
+       │   Trace.load(COURSE_TRACE_DIR) <── events-<pid>.log files written by helpers.trace.recorder
        └─> RunResult(returncode, output, exitcodes, timed_out, interrupted, duration, leftovers,
                      trace, hints)
 """
@@ -39,10 +39,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from helpers import startmethods
-from helpers.childio import FrameParser
+from helpers import settings
 from helpers.explain import Hint, explain, explain_hang, format_hints
-from helpers.killtree import ProcessTree
+from helpers.run import startmethods
+from helpers.run.childio import FrameParser
+from helpers.run.killtree import ProcessTree
+from helpers.trace.model import Trace
 
 __all__ = ["run_script", "run_code", "RunResult", "OutputLine", "ProgramError",
            "ProgramNotFoundError", "PROGRAMS_DIR"]
@@ -53,7 +55,8 @@ POLL_INTERVAL = 0.05
 # end (same session, or COURSE_RUN_ID in its environment), and trivial runs stay cheap.
 FIRST_POLL = 0.1
 _BOOT_DIR = Path(__file__).resolve().parent / "_boot"
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_HELPERS_DIR = Path(__file__).resolve().parent.parent
+_REPO_ROOT = _HELPERS_DIR.parent
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class RunResult:
     processes: int = 1
     pid: int = 0
     start_method: str = ""
-    trace: Any = None
+    trace: Trace | None = None
     hints: list[Hint] = field(default_factory=list)
 
     @property
@@ -166,7 +169,7 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
         result.check_returncode()
 
     The program runs in a new session with ``start_method`` as its default multiprocessing
-    context (see helpers.startmethods.resolve). With ``echo`` its output and its children's
+    context (see helpers.run.startmethods.resolve). With ``echo`` its output and its children's
     appear live as ``[name pid N] text``. Whatever happens (normal exit, error, timeout, the
     Stop button), every process it started is killed and reaped before this returns. A bare
     name not found in ``cwd`` is looked up in ``cwd/.programs/``. With ``echo`` and
@@ -259,8 +262,9 @@ def _find_script(path: Path, workdir: Path) -> Path:
         "先用 %%program 写入它，或检查文件名。")
 
 
-_BOOTSTRAP_FILES = (_BOOT_DIR / "sitecustomize.py", _REPO_ROOT / "helpers" / "childio.py",
-                    _REPO_ROOT / "helpers" / "tracer.py")
+_BOOTSTRAP_FILES = (_BOOT_DIR / "sitecustomize.py", _HELPERS_DIR / "settings.py",
+                    _HELPERS_DIR / "events.py", _HELPERS_DIR / "run" / "childio.py",
+                    _HELPERS_DIR / "trace" / "recorder.py")
 _precompiled = False
 
 
@@ -297,12 +301,12 @@ def _child_env(extra: dict[str, str] | None, run_id: str, method: str,
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
-    env["COURSE_RUN_ID"] = run_id
-    env["COURSE_START_METHOD"] = method
+    env[settings.RUN_ID.name] = run_id
+    env[settings.START_METHOD.name] = method
     if trace_dir:
-        env["COURSE_TRACE_DIR"] = trace_dir
+        env[settings.TRACE_DIR.name] = trace_dir
     else:
-        env.pop("COURSE_TRACE_DIR", None)
+        env.pop(settings.TRACE_DIR.name, None)
     return env
 
 
@@ -420,14 +424,10 @@ def _echo(lines: Sequence[OutputLine]) -> None:
         group.append(line.format() + "\n")
 
 
-def _load_trace(trace_dir: str | None) -> Any:
+def _load_trace(trace_dir: str | None) -> Trace | None:
     if trace_dir is None:
         return None
     try:
-        try:
-            from helpers.trace import Trace
-        except ImportError:
-            return None
         try:
             return Trace.load(trace_dir)
         except (OSError, ValueError):
@@ -440,15 +440,10 @@ def _load_trace(trace_dir: str | None) -> Any:
 
 def _exitcodes_and_count(result: RunResult, tree: ProcessTree) -> tuple[dict[int, int | None], int]:
     """Exit code of every process of the run (trace + launcher) and how many processes ran."""
-    infos = getattr(result.trace, "processes", None) or []
-    infos = list(infos.values()) if isinstance(infos, dict) else list(infos)
-    helpers = tree.helper_pids() | {int(i.pid) for i in infos if getattr(i, "helper", False)}
-    codes: dict[int, int | None] = {int(i.pid): getattr(i, "exitcode", None) for i in infos
-                                     if int(i.pid) not in helpers}
+    infos = result.trace.processes if result.trace is not None else []
+    helpers = tree.helper_pids() | {i.pid for i in infos if i.helper}
+    codes: dict[int, int | None] = {i.pid: i.exitcode for i in infos if i.pid not in helpers}
     codes[result.pid] = result.returncode
     pids = set(codes) | {line.pid for line in result.output} | tree.seen_pids()
     return codes, max(len(pids - helpers), 1)
 
-
-# ----------------------------------------------------------------------------- process tree
-# Linux reads /proc directly (a full scan costs ~1-3 ms, psutil's ~8 ms); elsewhere psutil.

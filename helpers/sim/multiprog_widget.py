@@ -30,7 +30,8 @@ from helpers.sim.multiprog import (
     run_multiprogrammed,
     utilisation,
 )
-from helpers.sim.multiprog_charts import (
+from helpers.sim._plot import show as _show
+from helpers.sim.multiprog_chart import (
     add_state_legend,
     plot_runs,
     plot_simulation_vs_formula,
@@ -71,15 +72,6 @@ class PredictionWidget:
 
     question: PredictThenReveal
     chart: LiveChart
-
-
-def _show(display: DisplayFunction | None, obj: Any) -> None:
-    if display is not None:
-        display(obj)
-        return
-    from IPython.display import display as ipython_display
-
-    ipython_display(obj)
 
 
 def utilisation_readout(p: float, n: int) -> str:

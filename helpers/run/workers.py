@@ -5,7 +5,7 @@ re-imports them by module and name), so in-kernel demos use these. Children's pr
 reach the notebook reliably, so every worker reports through a Queue or its exit code::
 
     import multiprocessing as mp
-    from helpers.workers import report_ids
+    from helpers.run.workers import report_ids
     q = mp.Queue(); p = mp.Process(target=report_ids, args=(q,)); p.start(); print(q.get()); p.join()
 """
 from __future__ import annotations

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from helpers.sim._plot import new_ax
 from helpers.sim.multiprog import (
     JobState,
     MultiprogInputError,
@@ -46,10 +47,7 @@ _CURVE_COLOURS = ("#2ca02c", "#1f77b4", "#d62728", "#9467bd", "#8c564b", "#e377c
 
 
 def _new_ax(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
-    if ax is not None:
-        return ax
-    _fig, new = plt.subplots(figsize=figsize)
-    return new
+    return new_ax(ax, figsize)
 
 
 def _as_percent(ax: Axes) -> None:

@@ -1,0 +1,108 @@
+"""The one event vocabulary: what a traced process can record, and what each wait means.
+
+Both sides import this table (stdlib only, cheap: every worker process loads it at start-up)::
+
+    worker side   helpers.trace.recorder   writes  <t_ns>\\t<kind>\\t<obj>\\t<detail>  lines
+    kernel side   helpers.trace.model      reads them into Event / Trace / Interval
+                  helpers.explain          says who waited for what when a run timed out
+                  helpers.run.killtree     recognises multiprocessing's helper processes
+                  helpers.grading.checks   leaves the helper processes out of "children"
+
+A new event kind is one ``EventKind`` member (plus, for a wait, one ``WAITS`` row) and the
+code in ``helpers/trace/recorder.py`` that emits it.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["EventKind", "State", "Wait", "WAITS", "END_KINDS", "KINDS", "HELPER_ROLES",
+           "HELPER_MARKERS", "is_helper_role"]
+
+
+class EventKind(str, Enum):
+    """What a process did; the value is the code written in the event file."""
+
+    BOOT = "boot"                  # interpreter is up: obj = role (main/spawn/fork/forkserver/...)
+    EXIT = "exit"                  # interpreter exit via atexit (main program), detail code=
+    START_BEGIN = "start_begin"    # parent: Process.start() called, obj = child name
+    START_END = "start_end"        # parent: Process.start() returned, detail pid= daemon=
+    PROC_BEGIN = "proc_begin"      # child: about to run target, detail parent= daemon=
+    PROC_END = "proc_end"          # child: target finished, detail code=
+    JOIN_BEGIN = "join_begin"      # obj = pid joined, detail timeout= implicit=
+    JOIN_END = "join_end"          # detail code= (exit code seen, or none)
+    SLEEP_BEGIN = "sleep_begin"    # detail s=
+    SLEEP_END = "sleep_end"
+    LOCK_WAIT = "lock_wait"        # blocked in acquire, obj = lock id
+    LOCK_ACQUIRE = "lock_acquire"  # acquire returned, detail ok= waited= type=
+    LOCK_RELEASE = "lock_release"
+    PUT_WAIT = "put_wait"          # blocked in Queue.put (queue full), obj = queue id
+    PUT = "put"                    # put returned, detail ok= waited= (ok=0: queue.Full etc.)
+    GET_WAIT = "get_wait"          # blocked in Queue.get (queue empty)
+    GET = "get"                    # get returned, detail ok= waited= (ok=0: queue.Empty etc.)
+    TASK_DONE = "task_done"
+    QJOIN_BEGIN = "qjoin_begin"    # JoinableQueue.join()
+    QJOIN_END = "qjoin_end"
+    TERMINATE = "terminate"        # obj = target pid
+    KILL = "kill"
+    REAPED = "reaped"              # parent learnt a child's exit status, obj = pid, detail code=
+    DROPPED = "dropped"            # detail n= events not recorded so far (bound reached)
+
+
+class State(Enum):
+    """What a process is doing during an interval."""
+
+    BOOTING = "booting"            # child interpreter/bootstrap, before the target runs
+    RUNNING = "running"
+    STARTING = "starting child"    # inside Process.start()
+    SLEEPING = "sleeping"
+    JOIN_WAIT = "waiting (join)"
+    LOCK_WAIT = "waiting (lock)"
+    QUEUE_WAIT = "waiting (queue)"
+    HOLDING_LOCK = "holding lock"  # only in Trace.lock_holds()
+
+
+class Wait:
+    """A begin -> end pair: between the two events the process is in ``state``.
+
+    ``end_needs_waited``: the end kind is also written for calls that never blocked (a lock
+    acquired at once); only an end with ``waited=1`` closes the wait.
+    """
+
+    __slots__ = ("begin", "end", "state", "end_needs_waited")
+
+    def __init__(self, begin: EventKind, end: EventKind, state: State,
+                 end_needs_waited: bool = False) -> None:
+        self.begin, self.end, self.state = begin, end, state
+        self.end_needs_waited = end_needs_waited
+
+    def __repr__(self) -> str:
+        return f"Wait({self.begin.value} -> {self.end.value}: {self.state.value})"
+
+
+_K, _S = EventKind, State
+WAITS: dict[EventKind, Wait] = {w.begin: w for w in (
+    Wait(_K.START_BEGIN, _K.START_END, _S.STARTING),
+    Wait(_K.SLEEP_BEGIN, _K.SLEEP_END, _S.SLEEPING),
+    Wait(_K.JOIN_BEGIN, _K.JOIN_END, _S.JOIN_WAIT),
+    Wait(_K.LOCK_WAIT, _K.LOCK_ACQUIRE, _S.LOCK_WAIT, end_needs_waited=True),
+    Wait(_K.PUT_WAIT, _K.PUT, _S.QUEUE_WAIT, end_needs_waited=True),
+    Wait(_K.GET_WAIT, _K.GET, _S.QUEUE_WAIT, end_needs_waited=True),
+    Wait(_K.QJOIN_BEGIN, _K.QJOIN_END, _S.QUEUE_WAIT),
+)}
+"""Begin kind -> its Wait (end kind and the State in between)."""
+
+END_KINDS: frozenset[EventKind] = frozenset(w.end for w in WAITS.values())
+KINDS: dict[str, EventKind] = {k.value: k for k in EventKind}
+"""The code written in an event file -> its EventKind."""
+
+HELPER_ROLES: frozenset[str] = frozenset({"forkserver", "resource_tracker"})
+"""multiprocessing's own helper processes: not part of the student's program."""
+
+HELPER_MARKERS: tuple[bytes, ...] = tuple(
+    f"multiprocessing.{role}".encode() for role in sorted(HELPER_ROLES))
+"""What a helper process's command line contains (``-c from multiprocessing.<role> import ...``)."""
+
+
+def is_helper_role(role: str) -> bool:
+    """True for the role (or default process name) of a multiprocessing helper process."""
+    return role in HELPER_ROLES

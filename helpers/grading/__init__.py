@@ -1,0 +1,1 @@
+"""Grading program tasks in nbgrader test cells (``checks``)."""
