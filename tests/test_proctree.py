@@ -173,7 +173,7 @@ def test_children_only_tree_has_no_ancestors() -> None:
 
 def test_plot_tree_draws_one_box_per_process(sleepers: list[subprocess.Popen[str]]) -> None:
     tree = build_tree(ancestors=False)
-    ax = plot_tree(tree=tree)
+    ax = plot_tree(tree=tree).axes[0]
     try:
         boxes = [t.get_text() for t in ax.texts]
         assert len(boxes) == len(list(tree.walk()))
@@ -196,7 +196,7 @@ def _chain(length: int) -> TreeNode:
 
 
 def test_plot_tree_elides_the_middle_of_a_long_ancestor_chain() -> None:
-    ax = plot_tree(tree=_chain(9), max_ancestors=3)
+    ax = plot_tree(tree=_chain(9), max_ancestors=3).axes[0]
     try:
         texts = [t.get_text() for t in ax.texts]
         # root, "... 4 more", the 3 nearest ancestors (6, 7, 8), the target, its 2 children
@@ -209,7 +209,7 @@ def test_plot_tree_elides_the_middle_of_a_long_ancestor_chain() -> None:
 
 
 def test_plot_tree_keeps_a_short_chain_whole() -> None:
-    ax = plot_tree(tree=_chain(4), max_ancestors=3)
+    ax = plot_tree(tree=_chain(4), max_ancestors=3).axes[0]
     try:
         assert not any("more" in t.get_text() for t in ax.texts)
         assert len(ax.texts) == 6
@@ -217,9 +217,9 @@ def test_plot_tree_keeps_a_short_chain_whole() -> None:
         plt.close(ax.figure)
 
 
-def test_plot_tree_on_given_axes_returns_it() -> None:
+def test_plot_tree_on_given_axes_returns_its_figure() -> None:
     fig, ax = plt.subplots()
     try:
-        assert plot_tree(ancestors=False, ax=ax) is ax
+        assert plot_tree(ancestors=False, ax=ax) is fig
     finally:
         plt.close(fig)

@@ -274,7 +274,7 @@ def test_jobs_as_objects_and_phase_enums() -> None:
 # ---------------------------------------------------------------- charts
 
 def test_utilisation_curves_one_line_per_p() -> None:
-    ax = plot_utilisation_curves()
+    ax = plot_utilisation_curves().axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["20% I/O wait", "50% I/O wait", "80% I/O wait"]
     half = ax.get_lines()[1]
@@ -286,19 +286,19 @@ def test_utilisation_curves_one_line_per_p() -> None:
 
 def test_utilisation_curves_mark_a_chosen_point() -> None:
     _fig, ax = plt.subplots()
-    assert plot_utilisation_curves(mark=(0.65, 4), ax=ax) is ax
+    assert plot_utilisation_curves(mark=(0.65, 4), ax=ax) is ax.figure
     labels = [line.get_label() for line in ax.get_lines()]
     assert "65% I/O wait (chosen)" in labels and "chosen point" in labels
     notes = [t.get_text() for t in ax.texts]
     assert any("82.1%" in t for t in notes)
-    ax2 = plot_utilisation_curves(mark=(0.5, 3))
+    ax2 = plot_utilisation_curves(mark=(0.5, 3)).axes[0]
     assert "50% I/O wait (chosen)" not in [line.get_label() for line in ax2.get_lines()]
     with pytest.raises(ValueError):
         plot_utilisation_curves(ps=())
 
 
 def test_simulation_vs_formula_chart_series() -> None:
-    ax = plot_simulation_vs_formula(0.5, n_max=4, ticks=4_000, seed=0)
+    ax = plot_simulation_vs_formula(0.5, n_max=4, ticks=4_000, seed=0).axes[0]
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert set(lines) == {"formula 1 − pⁿ, p = 0.50", "simulated: independent jobs",
                           "simulated: one CPU + ready queue",
@@ -315,7 +315,7 @@ def _collection_labels(ax: plt.Axes) -> set[str]:
 
 
 def test_trace_chart_lanes_and_labels() -> None:
-    ax = plot_trace(run_multiprogrammed(EXAMPLE))
+    ax = plot_trace(run_multiprogrammed(EXAMPLE)).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["CPU", "job A", "job B"]
     assert {"CPU:busy", "CPU:idle", "A:cpu", "A:io", "B:cpu", "B:io", "B:waiting"} \
         <= _collection_labels(ax)

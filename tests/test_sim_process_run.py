@@ -257,7 +257,7 @@ def no_show(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_plot_process_run_draws_a_cell_per_process_and_tick(no_show: None) -> None:
     trace = simulate("c7,i,c1,i:c3")
-    ax = plot_process_run(trace)
+    ax = plot_process_run(trace).axes[0]
     s = stats(trace)
     assert len(ax.collections) == 2 * trace.total_time + s.cpu_busy + s.io_busy
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

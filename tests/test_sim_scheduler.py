@@ -175,7 +175,7 @@ def no_show(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_plot_schedule_draws_slices_and_marks_response_and_turnaround(no_show: None) -> None:
     trace = schedule([5, 3, 8], "RR", quantum=2)
-    ax = plot_schedule(trace)
+    ax = plot_schedule(trace).axes[0]
     # per job: one pale "in system" bar; plus one block per slice
     assert len(ax.collections) == 3 + len(trace.slices)
     texts = [t.get_text() for t in ax.texts]
@@ -185,7 +185,7 @@ def test_plot_schedule_draws_slices_and_marks_response_and_turnaround(no_show: N
 
 
 def test_plot_job_lengths_shows_only_the_jobs(no_show: None) -> None:
-    ax = plot_job_lengths([300, 100, 200], policy="SJF")
+    ax = plot_job_lengths([300, 100, 200], policy="SJF").axes[0]
     assert len(ax.collections) == 3
     assert "SJF" in ax.get_title()
 

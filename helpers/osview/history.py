@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -158,11 +157,8 @@ def _levels(rows: list[Milestone]) -> list[float]:
 def plot_os_timeline(ax: Axes | None = None) -> Figure:
     """Draw the milestones on a time axis over the five generations (shaded bands); the UNIX
     lineage is printed in bold. Draws on ``ax`` when given; returns the figure."""
-    if ax is None:
-        # pyplot, like the other chart helpers: Jupyter's inline backend shows the figure once at
-        # the end of the cell. Assign the result (``fig = plot_os_timeline()``) so the returned
-        # Figure is not shown a second time (nbval ignores a trailing ";").
-        _fig, ax = plt.subplots(figsize=(12.0, 6.0), layout="constrained")
+    if ax is None:  # the Figure API, no pyplot: the notebook shows the returned Figure
+        ax = Figure(figsize=(12.0, 6.0), layout="constrained").subplots()
     fig = ax.figure
     rows = events()
     levels = _levels(rows)

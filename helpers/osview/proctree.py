@@ -5,7 +5,7 @@
     build_tree(pid)        ──psutil──> TreeNode: the chain of ancestors from the root (PID 1 on
                                         Linux and macOS) down to ``pid``, then its descendants
     format_tree(pid)  -> str           an indented tree, one ``name (pid N) status`` per line
-    plot_tree(pid, ax) -> Axes         the same tree as boxes and lines (matplotlib)
+    plot_tree(pid, ax) -> Figure       the same tree as boxes and lines (matplotlib Figure API)
 
 Everything defaults to the calling process (in a notebook: the kernel). The text forms print
 pids as ``pid N`` and memory as ``x MiB`` so notebook outputs can be sanitised (see
@@ -22,9 +22,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import psutil
+
+if TYPE_CHECKING:  # matplotlib is imported only when a tree is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ProcessCard",
@@ -256,24 +260,24 @@ def plot_tree(
     pid: int | None = None,
     ancestors: bool = True,
     children: bool = True,
-    ax: Any = None,
+    ax: Axes | None = None,
     tree: TreeNode | None = None,
     max_ancestors: int = 3,
-) -> Any:
-    """Draw the process tree (root at the top) on ``ax`` and return the Axes.
+) -> Figure:
+    """Draw the process tree (root at the top) on ``ax`` (else a new Figure) and return the Figure.
 
     ``tree`` draws a tree built earlier (e.g. by :func:`build_tree`) instead of reading the
     processes again. Between the root and the ``max_ancestors`` nearest ancestors, a long
     chain is drawn as one "... N more" box (``format_tree`` prints all of them). The figure
     size does not depend on the tree, so the chart's text form is the same on every machine.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     root = tree if tree is not None else build_tree(pid, ancestors=ancestors, children=children)
     root = _elide_ancestors(root, max_ancestors)
     if ax is None:
-        _fig, ax = plt.subplots(figsize=(9.0, 4.5))
+        ax = Figure(figsize=(9.0, 4.5)).subplots()
     places = _layout(root)
     nodes = list(root.walk())
     depth = max(d for _x, d in places.values())
@@ -308,7 +312,7 @@ def plot_tree(
         loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
     )
     ax.set_title("Process tree: parent above, children below", fontsize=10)
-    return ax
+    return ax.figure
 
 
 def _or_na(value: object) -> str:

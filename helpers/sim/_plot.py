@@ -1,11 +1,16 @@
 """What the simulators' charts and widgets share: a new Axes when none is given, the lane
-style of a Gantt chart, and showing a widget (the given display function, else IPython's)."""
+style of a Gantt chart, and showing a widget (the given display function, else IPython's).
+
+The chart rule (every chart of the course): draw with the Figure API, never pyplot, so no
+figure lingers in pyplot's registry or is shown twice; draw on the ``ax`` given, else on a new
+``Figure``; return the Figure. A notebook shows a returned Figure as a PNG (``import helpers``
+registers the formatter, see ``helpers.magics.register``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:  # the charts must not import ipywidgets
     from helpers.widgets import DisplayFunction
@@ -13,12 +18,11 @@ if TYPE_CHECKING:  # the charts must not import ipywidgets
 LANE_HEIGHT = 0.7
 
 
-def new_ax(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches."""
+def new_ax(ax: Axes | None, figsize: tuple[float, float], **figure_kw: Any) -> Axes:
+    """``ax`` itself, or the Axes of a new ``Figure`` of ``figsize`` inches (no pyplot)."""
     if ax is not None:
         return ax
-    _fig, new = plt.subplots(figsize=figsize)
-    return new
+    return Figure(figsize=figsize, **figure_kw).subplots()
 
 
 def lane_style(ax: Axes) -> None:

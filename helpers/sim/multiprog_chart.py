@@ -1,7 +1,7 @@
 """Charts for the multiprogramming model (``helpers.sim.multiprog``).
 
-Every function draws on the Axes it is given (a new pyplot figure when ``ax``/``axes`` is None)
-and returns it; nothing here calls ``plt.show()``.
+Every function draws on the Axes it is given (a new Figure when ``ax``/``axes`` is None; no
+pyplot) and returns the Figure.
 
     plot_utilisation_curves(ps, n_max, ax, mark)     1 − pⁿ against n, one curve per p
     plot_simulation_vs_formula(p, n_max, ticks, seed, ax)
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -46,8 +45,7 @@ IDLE_COLOUR = "#d62728"
 _CURVE_COLOURS = ("#2ca02c", "#1f77b4", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
-    return new_ax(ax, figsize)
+_FIGSIZE = (7.0, 4.0)
 
 
 def _as_percent(ax: Axes) -> None:
@@ -58,7 +56,7 @@ def _as_percent(ax: Axes) -> None:
 
 def plot_utilisation_curves(ps: Sequence[float] = (0.2, 0.5, 0.8), n_max: int = 10,
                             ax: Axes | None = None,
-                            mark: tuple[float, int] | None = None) -> Axes:
+                            mark: tuple[float, int] | None = None) -> Figure:
     """CPU utilisation 1 − pⁿ against the degree of multiprogramming n, one curve per p
     (the classic figure, Tanenbaum MOS §2.1.7). The curves start at n = 0 (no process: the
     CPU idles). ``mark=(p, n)`` marks that point and writes its value; if p is not one of
@@ -66,7 +64,7 @@ def plot_utilisation_curves(ps: Sequence[float] = (0.2, 0.5, 0.8), n_max: int = 
     if not ps:
         raise MultiprogInputError("ps 至少要有一个 I/O 等待比例")
     utilisation(ps[0], n_max)  # validates n_max (and the first p)
-    ax = _new_ax(ax)
+    ax = new_ax(ax, _FIGSIZE)
     ns = list(range(0, n_max + 1))
     for i, p in enumerate(ps):
         utilisation(p, 1)
@@ -92,16 +90,16 @@ def plot_utilisation_curves(ps: Sequence[float] = (0.2, 0.5, 0.8), n_max: int = 
     ax.set_ylabel("CPU utilisation")
     ax.set_title("CPU utilisation = 1 − pⁿ")
     ax.legend(loc="lower right", fontsize=9)
-    return ax
+    return ax.figure
 
 
 def plot_simulation_vs_formula(p: float, n_max: int = 8, ticks: int = 10_000, seed: int = 0,
-                               ax: Axes | None = None) -> Axes:
+                               ax: Axes | None = None) -> Figure:
     """For n = 1 … n_max: the formula 1 − pⁿ, a simulation of independent jobs (lands on it),
     a simulation with one CPU and a ready queue, and 1 − p̂ⁿ with the I/O share p̂ measured in
     that single-CPU run (the single CPU lands below it: the jobs are not independent)."""
     utilisation(p, n_max)
-    ax = _new_ax(ax)
+    ax = new_ax(ax, _FIGSIZE)
     ns = list(range(1, n_max + 1))
     indep = [simulate(p, n, ticks, seed, SimModel.INDEPENDENT) for n in ns]
     single = [simulate(p, n, ticks, seed, SimModel.SINGLE_CPU) for n in ns]
@@ -124,13 +122,13 @@ def plot_simulation_vs_formula(p: float, n_max: int = 8, ticks: int = 10_000, se
     ax.set_ylabel("CPU utilisation")
     ax.set_title(f"Simulation vs formula (p = {p:.2f}, {ticks} ticks, seed {seed})")
     ax.legend(loc="lower right", fontsize=8)
-    return ax
+    return ax.figure
 
 
-def plot_trace(trace: MultiprogTrace, ax: Axes | None = None, t_max: int | None = None) -> Axes:
+def plot_trace(trace: MultiprogTrace, ax: Axes | None = None, t_max: int | None = None) -> Figure:
     """One run as a timeline: the CPU row on top (which job runs, or idle), then a lane per
     job coloured by CPU / I/O / waiting (/ setup). The total time is marked."""
-    ax = _new_ax(ax, figsize=(9.0, 1.0 + 0.5 * (len(trace.jobs) + 1)))
+    ax = new_ax(ax, (9.0, 1.0 + 0.5 * (len(trace.jobs) + 1)))
     lanes = ["CPU"] + [f"job {job.name}" for job in trace.jobs]
     height = 0.7
     # CPU row: y = 0; jobs below it.
@@ -171,7 +169,7 @@ def plot_trace(trace: MultiprogTrace, ax: Axes | None = None, t_max: int | None 
                  loc="left", fontsize=10)
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_axisbelow(True)
-    return ax
+    return ax.figure
 
 
 def add_state_legend(ax: Axes, traces: Sequence[MultiprogTrace]) -> Axes:
@@ -194,8 +192,8 @@ def plot_runs(*traces: MultiprogTrace, axes: Sequence[Axes] | None = None) -> Fi
     made_here = axes is None
     if axes is None:
         rows = len(traces[0].jobs) + 1
-        fig, made = plt.subplots(len(traces), 1, sharex=True, squeeze=False,
-                                 figsize=(9.0, len(traces) * (0.9 + 0.45 * rows) + 0.6))
+        fig = Figure(figsize=(9.0, len(traces) * (0.9 + 0.45 * rows) + 0.6))
+        made = fig.subplots(len(traces), 1, sharex=True, squeeze=False)
         axes = list(made[:, 0])
     elif len(axes) != len(traces):
         raise MultiprogInputError(f"axes 需要 {len(traces)} 个，收到 {len(axes)} 个")

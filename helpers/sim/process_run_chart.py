@@ -1,13 +1,15 @@
-"""Charts of the process-state simulator (English labels, never plt.show()).
+"""Charts of the process-state simulator (English labels, Figure API).
 
     plot_process_run(trace, ax, upto_tick)   a lane per process coloured by state per tick,
                                              plus a CPU-busy row and an IO-busy row
 
-Each function draws on ``ax`` when given (a new pyplot figure otherwise) and returns the Axes.
+Each function draws on ``ax`` when given (a new Figure otherwise; no pyplot) and returns
+the Figure.
 """
 from __future__ import annotations
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -30,7 +32,7 @@ _INSTRUCTION_LABELS = {Instruction.CPU: "", Instruction.IO: "io", Instruction.IO
 
 def plot_process_run(
     trace: ProcessRunTrace, ax: Axes | None = None, upto_tick: int | None = None
-) -> Axes:
+) -> Figure:
     """Draw a process-run trace: a lane per process, a cell per tick coloured by state.
 
     ``upto_tick`` draws only ticks 1..upto_tick (the x range stays the whole run, so stepping
@@ -94,4 +96,4 @@ def plot_process_run(
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               frameon=False)
-    return ax
+    return ax.figure

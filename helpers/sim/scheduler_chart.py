@@ -1,16 +1,18 @@
-"""Charts of the scheduler (English labels, never plt.show()).
+"""Charts of the scheduler (English labels, Figure API).
 
     plot_schedule(trace, ax)                 Gantt chart of the job slices, with response
                                              (first run) and turnaround (completion) marked
     plot_job_lengths(jobs, ax)               the job list only (what to predict from)
 
-Each function draws on ``ax`` when given (a new pyplot figure otherwise) and returns the Axes.
+Each function draws on ``ax`` when given (a new Figure otherwise; no pyplot) and returns
+the Figure.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -23,7 +25,7 @@ __all__ = ["plot_job_lengths", "plot_schedule"]
 _JOB_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
-def plot_schedule(trace: ScheduleTrace, ax: Axes | None = None) -> Axes:
+def plot_schedule(trace: ScheduleTrace, ax: Axes | None = None) -> Figure:
     """Gantt chart of a schedule: a lane per job, its slices, response and turnaround marked.
 
     A pale bar shows the time a job is in the system (0 → completion); coloured blocks are
@@ -71,11 +73,11 @@ def plot_schedule(trace: ScheduleTrace, ax: Axes | None = None) -> Axes:
     ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
               frameon=False)
-    return ax
+    return ax.figure
 
 
 def plot_job_lengths(jobs: Sequence[Job] | Sequence[float], ax: Axes | None = None,
-                     policy: str = "") -> Axes:
+                     policy: str = "") -> Figure:
     """The job list only: a bar per job as long as its run time (nothing scheduled yet)."""
     job_list = [j if isinstance(j, Job) else Job(i, float(j)) for i, j in enumerate(jobs)]
     ax = new_ax(ax, (8.0, 1.4 + 0.5 * len(job_list)))
@@ -91,4 +93,4 @@ def plot_job_lengths(jobs: Sequence[Job] | Sequence[float], ax: Axes | None = No
     lane_style(ax)
     heading = f"{policy}: " if policy else ""
     ax.set_title(f"{heading}jobs, all arriving at time 0 (predict, then check)", fontsize=10)
-    return ax
+    return ax.figure
