@@ -8,40 +8,27 @@ from __future__ import annotations
 
 import os
 import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
+from helpers.events import EventKind
 from helpers.grading import checks as checking
 from helpers.grading.checks import TaskCheckFailed
+from helpers.run.launcher import OutputLine, RunResult
+from helpers.trace.model import Event, Trace
 
 METHODS = ["fork", "spawn", "forkserver"]
 
 
-@dataclass
-class Line:
-    pid: int
-    name: str
-    text: str
-    stream: str = "stdout"
-    t: float = 0.0
-
-
-@dataclass
-class FakeResult:
-    output: list[Line]
-    pid: int = 100
-    exitcodes: dict[int, int | None] = field(default_factory=dict)
-    trace: Any = None
-    hints: list[Any] = field(default_factory=list)
-    stderr: str = ""
-
-
-def fake(*texts: tuple[int, str, str]) -> FakeResult:
-    return FakeResult([Line(pid, name, text) for pid, name, text in texts])
+def fake(*texts: tuple[int, str, str], pid: int = 100, exitcodes: dict[int, int | None] | None = None,
+         trace: Trace | None = None) -> RunResult:
+    """A RunResult as the launcher would return it, with these stdout lines."""
+    return RunResult(args=["python", "-u", "prog.py"], returncode=0, pid=pid,
+                     output=[OutputLine(0.0, p, name, "stdout", text) for p, name, text in texts],
+                     exitcodes=exitcodes or {}, trace=trace)
 
 
 @pytest.fixture()
@@ -107,28 +94,47 @@ def test_expect_ratio_uses_a_bound_not_an_exact_value() -> None:
 
 
 def test_child_processes_leaves_out_main_and_helpers() -> None:
-    @dataclass
-    class Info:
-        name: str
-        ppid: int
-        exitcode: int | None
-        start: float
-
-    class Trace:
-        processes = {100: Info("MainProcess", 1, 0, 0.0), 7: Info("forkserver", 100, None, 0.1),
-                     9: Info("Process-2", 100, 3, 0.3), 8: Info("Process-1", 100, 0, 0.2)}
-
-    run = FakeResult([], pid=100, exitcodes={100: 0, 8: 0, 9: 3}, trace=Trace())
+    K = EventKind
+    trace = Trace([
+        Event(0.0, 100, "MainProcess", K.BOOT, "main", "ppid=1"),
+        Event(0.1, 7, "forkserver", K.BOOT, "forkserver", "ppid=100"),
+        Event(0.2, 100, "MainProcess", K.START_END, "Process-1", "pid=8 daemon=0"),
+        Event(0.3, 100, "MainProcess", K.START_END, "Process-2", "pid=9 daemon=0"),
+        Event(0.25, 8, "Process-1", K.PROC_BEGIN, "Process-1", "parent=100 daemon=0"),
+        Event(0.35, 9, "Process-2", K.PROC_BEGIN, "Process-2", "parent=100 daemon=0"),
+        Event(0.4, 8, "Process-1", K.PROC_END, "Process-1", "code=0"),
+        Event(0.5, 9, "Process-2", K.PROC_END, "Process-2", "code=3"),
+        Event(0.6, 100, "MainProcess", K.EXIT, "", "code=0"),
+    ])
+    run = fake(pid=100, exitcodes={100: 0, 8: 0, 9: 3}, trace=trace)
     kids = checking.child_processes(run)
-    assert [(k.pid, k.name, k.exitcode) for k in kids] == [(8, "Process-1", 0), (9, "Process-2", 3)]
+    assert [(k.pid, k.name, k.ppid, k.exitcode) for k in kids] == [(8, "Process-1", 100, 0),
+                                                                   (9, "Process-2", 100, 3)]
     checking.expect_children(run, 2, exitcodes=[3, 0])
     with pytest.raises(TaskCheckFailed, match="启动 3 个子进程"):
         checking.expect_children(run, 3)
 
 
+def test_child_processes_without_a_trace_come_from_the_exit_codes() -> None:
+    run = fake(pid=100, exitcodes={100: 0, 12: 0, 11: 1})
+    assert [(k.pid, k.exitcode) for k in checking.child_processes(run)] == [(11, 1), (12, 0)]
+
+
 def test_find_program_says_run_the_cell_first(tmp_path: Path) -> None:
     with pytest.raises(TaskCheckFailed, match="先运行上面写程序的单元格"):
         checking.find_program("nothing.py", tmp_path)
+
+
+def test_find_program_is_the_launchers_rule(tmp_path: Path) -> None:
+    """A bare name: what %%program wrote (.programs/NAME) comes first, then NAME in cwd."""
+    from helpers.run.launcher import find_program
+
+    (tmp_path / "both.py").write_text("print('cwd')\n")
+    (tmp_path / "only_here.py").write_text("print('cwd')\n")
+    write(tmp_path, "both.py", "print('programs')\n")
+    for name, where in (("both.py", tmp_path / ".programs"), ("only_here.py", tmp_path)):
+        assert checking.find_program(name, tmp_path) == find_program(name, tmp_path) \
+            == (where / name).resolve()
 
 
 # --------------------------------------------------------------- run_task on real programs

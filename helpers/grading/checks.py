@@ -13,16 +13,23 @@ The test cell runs it as a real process through the launcher and checks what hap
 Every check raises ``TaskCheckFailed`` (an ``AssertionError``), so nbgrader counts the test as
 failed, and its message says in Chinese what was expected and shows what the program printed.
 ``run_task`` never leaves a process behind: the launcher kills the whole tree (also on timeout).
+
+This is a thin layer over ``helpers.run.launcher.RunResult``: which file a name means is the
+launcher's ``find_program``, the start method is the one the run resolved
+(``RunResult.start_method``), output lines print with ``OutputLine.format`` and hints with
+``Hint.format``.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from helpers.events import is_helper_role
+from helpers.run.launcher import (PROGRAMS_DIR, OutputLine, ProgramNotFoundError, RunResult,
+                                  run_script)
+from helpers.run.launcher import find_program as _find_program
 
 __all__ = [
     "TaskCheckFailed",
@@ -39,9 +46,9 @@ __all__ = [
     "expect_children",
     "expect_ratio",
     "show_output",
+    "PROGRAMS_DIR",
 ]
 
-PROGRAMS_DIR = ".programs"
 DEFAULT_TIMEOUT = 10.0
 _TAIL = 12  # lines of output quoted in a failure message
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt|Warning)\b")
@@ -52,18 +59,18 @@ class TaskCheckFailed(AssertionError):
 
 
 def find_program(name: str, cwd: str | Path | None = None) -> Path:
-    """The file a ``%%program NAME`` cell wrote: ``.programs/NAME`` (or ``NAME``) under ``cwd``.
+    """The file a ``%%program NAME`` cell wrote (the launcher's rule: ``.programs/NAME``, then
+    ``NAME``, under ``cwd``).
 
     Raises TaskCheckFailed when neither exists (the student did not run the program cell).
     """
-    base = Path.cwd() if cwd is None else Path(cwd)
-    for candidate in (base / PROGRAMS_DIR / name, base / name):
-        if candidate.is_file():
-            return candidate
-    raise TaskCheckFailed(
-        f"找不到程序文件 {name}。先运行上面写程序的单元格（以 %%program {name} 开头的那个），"
-        "再运行这个测试单元格。"
-    )
+    try:
+        return _find_program(name, cwd)
+    except ProgramNotFoundError:
+        raise TaskCheckFailed(
+            f"找不到程序文件 {name}。先运行上面写程序的单元格（以 %%program {name} 开头的那个），"
+            "再运行这个测试单元格。"
+        ) from None
 
 
 def run_task(
@@ -75,7 +82,7 @@ def run_task(
     children_ok: bool = True,
     echo: bool = False,
     cwd: str | Path | None = None,
-) -> Any:
+) -> RunResult:
     """Run the student's program ``name`` through the launcher and return its ``RunResult``.
 
     ``start_method=None`` uses the grader's method (``$COURSE_START_METHOD``, else the platform
@@ -85,29 +92,26 @@ def run_task(
     ``expect_exit`` (``None``: any code is fine) or, with ``children_ok``, when a child process
     ended with a non-zero exit code or an uncaught exception.
     """
-    from helpers.run.launcher import run_script
-
     path = find_program(name, cwd)
     workdir = Path.cwd() if cwd is None else Path(cwd)
-    result = run_script(str(path), *args, start_method=start_method, timeout=timeout,
-                        trace=True, echo=echo, cwd=str(workdir))
-    method = getattr(result, "start_method", "") or _method_label(start_method)
-    stderr = _stderr_text(result)
-    if "NotImplementedError" in stderr:
+    result = run_script(path, *args, start_method=start_method, timeout=timeout,
+                        trace=True, echo=echo, cwd=workdir)
+    method = result.start_method
+    if "NotImplementedError" in result.stderr:
         raise TaskCheckFailed(
             f"你还没有完成这个任务：{name} 里还是 raise NotImplementedError()。"
             "把它换成你的程序，运行那个单元格，再运行测试。"
         )
-    if getattr(result, "timed_out", False):
+    if result.timed_out:
         raise TaskCheckFailed(
             f"程序在 {timeout:g} 秒内没有结束：已被强制结束（启动方式 {method}）。"
             "常见原因：某个进程在等一个永远不会发生的事件（join 一个不结束的进程、"
             "get 一个空队列、acquire 一个没人释放的锁），或死循环。"
             + _hints_text(result) + show_output(result)
         )
-    if getattr(result, "interrupted", False):
+    if result.interrupted:
         raise TaskCheckFailed(f"程序 {name} 被中断了（Stop 按钮或 KeyboardInterrupt），没有运行完。")
-    code = getattr(result, "returncode", None)
+    code = result.returncode
     if expect_exit is not None and code != expect_exit:
         raise TaskCheckFailed(
             f"程序 {name} 出错退出（退出码 {code}，应为 {expect_exit}；启动方式 {method}）。"
@@ -118,18 +122,9 @@ def run_task(
     return result
 
 
-def _method_label(start_method: str | None) -> str:
-    try:
-        from helpers.run.startmethods import resolve
-
-        return resolve(start_method)
-    except ValueError:
-        return str(start_method)
-
-
-def _check_children(result: Any, name: str, method: str) -> None:
+def _check_children(result: RunResult, name: str, method: str) -> None:
     bad = [p for p in child_processes(result) if p.exitcode not in (0, None)]
-    crashed = "Traceback (most recent call last)" in _stderr_text(result)
+    crashed = "Traceback (most recent call last)" in result.stderr
     if bad or crashed:
         who = "、".join(f"{p.name}（退出码 {p.exitcode}）" for p in bad) or "某个子进程"
         raise TaskCheckFailed(
@@ -138,48 +133,35 @@ def _check_children(result: Any, name: str, method: str) -> None:
         )
 
 
-def printed(result: Any, *, process: str | None = None, stream: str = "stdout") -> list[Any]:
+def printed(result: RunResult, *, process: str | None = None,
+            stream: str = "stdout") -> list[OutputLine]:
     """Output lines (``OutputLine``: t, pid, name, stream, text) of the run, in arrival order.
 
     ``process`` keeps only lines printed by processes with that name (e.g. ``"MainProcess"``).
     """
-    lines = getattr(result, "output", None)
-    if lines is None:
-        lines = result.lines()
-    return [ln for ln in lines
+    return [ln for ln in result.output
             if ln.stream == stream and (process is None or ln.name == process)]
 
 
-def main_pid(result: Any) -> int | None:
+def main_pid(result: RunResult) -> int:
     """Pid of the program's main process (the one the launcher started)."""
-    pid = getattr(result, "pid", None)
-    if isinstance(pid, int):
-        return pid
-    for line in printed(result) + printed(result, stream="stderr"):
-        if line.name == "MainProcess":
-            return int(line.pid)
-    return None
+    return result.pid
 
 
-def show_output(result: Any, tail: int = _TAIL) -> str:
+def show_output(result: RunResult, tail: int = _TAIL) -> str:
     """The last ``tail`` output lines as ``[name pid N] text``, for failure messages."""
     lines = printed(result)
     if not lines:
         return "\n程序没有向标准输出打印任何内容。"
     shown = lines[-tail:]
     more = f"（只显示最后 {tail} 行，共 {len(lines)} 行）" if len(lines) > tail else ""
-    body = "\n".join(f"  [{ln.name} pid {ln.pid}] {ln.text}" for ln in shown)
+    body = "\n".join("  " + ln.format() for ln in shown)
     return f"\n程序的输出{more}：\n{body}"
 
 
-def _stderr_text(result: Any) -> str:
-    text = getattr(result, "stderr", "")
-    return text if isinstance(text, str) else ""
-
-
-def _stderr_tail(result: Any, tail: int = 8) -> str:
+def _stderr_tail(result: RunResult, tail: int = 8) -> str:
     """The error lines worth quoting: the last exception line and what follows it, else the tail."""
-    lines = [ln for ln in _stderr_text(result).splitlines() if ln.strip()]
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     if not lines:
         return ""
     starts = [i for i, ln in enumerate(lines) if _EXCEPTION_LINE.match(ln)]
@@ -187,26 +169,20 @@ def _stderr_tail(result: Any, tail: int = 8) -> str:
     return "\n错误输出（节选）：\n" + "\n".join("  " + ln for ln in shown)
 
 
-def _hints_text(result: Any) -> str:
-    """The launcher's hints (helpers.explain), one paragraph each: title, reason, fix."""
-    parts = []
-    for hint in getattr(result, "hints", None) or []:
-        title = str(getattr(hint, "title", "")).strip()
-        body = " ".join(str(getattr(hint, a, "")).strip() for a in ("explanation_zh", "fix_zh")).strip()
-        if title or body:
-            parts.append(f"\n提示：{title}。{body}" if title else f"\n提示：{body}")
-    return "".join(parts)
+def _hints_text(result: RunResult) -> str:
+    """The launcher's hints (helpers.explain), one block each: title, reason, fix."""
+    return "".join("\n" + hint.format() for hint in result.hints)
 
 
 def expect_lines(
-    result: Any,
+    result: RunResult,
     pattern: str,
     count: int | None = None,
     *,
     at_least: int | None = None,
     process: str | None = None,
     what: str | None = None,
-) -> list[tuple[Any, re.Match[str]]]:
+) -> list[tuple[OutputLine, re.Match[str]]]:
     """Output lines whose text matches ``pattern`` (``re.search``), with their matches.
 
     ``count``: exactly that many; ``at_least``: at least that many; neither: at least one.
@@ -229,7 +205,7 @@ def expect_lines(
     return found
 
 
-def expect_order(result: Any, first: str, then: str, *, what: str | None = None) -> None:
+def expect_order(result: RunResult, first: str, then: str, *, what: str | None = None) -> None:
     """Every line matching ``first`` comes before every line matching ``then`` (both must appear)."""
     lines = printed(result)
     firsts = [i for i, ln in enumerate(lines) if re.search(first, ln.text)]
@@ -242,7 +218,7 @@ def expect_order(result: Any, first: str, then: str, *, what: str | None = None)
         raise TaskCheckFailed(f"顺序不对：{label}。" + show_output(result))
 
 
-def expect_distinct(values: Iterable[Any], what: str) -> None:
+def expect_distinct(values: Iterable[object], what: str) -> None:
     """All ``values`` differ (e.g. the pids of the workers)."""
     seen = list(values)
     repeated = sorted({str(v) for v in seen if seen.count(v) > 1})
@@ -250,7 +226,7 @@ def expect_distinct(values: Iterable[Any], what: str) -> None:
         raise TaskCheckFailed(f"{what}应该各不相同，但这些值出现了不止一次：{', '.join(repeated)}。")
 
 
-def expect_equal(actual: Any, expected: Any, what: str) -> None:
+def expect_equal(actual: object, expected: object, what: str) -> None:
     """``actual == expected``; the message names ``what`` was compared."""
     if actual != expected:
         raise TaskCheckFailed(f"{what}应该是 {expected!r}，实际是 {actual!r}。")
@@ -266,34 +242,27 @@ class Child:
     exitcode: int | None
 
 
-def child_processes(result: Any) -> list[Child]:
+def child_processes(result: RunResult) -> list[Child]:
     """Every process the program started (from the trace and the launcher's exit codes).
 
     The main process and multiprocessing's own helper processes (forkserver, resource tracker)
     are left out. Ordered by start time when the trace has it, else by pid.
     """
-    trace = getattr(result, "trace", None)
-    listed = getattr(trace, "processes", None) or {}
-    if isinstance(listed, Mapping):
-        infos: Mapping[int, Any] = listed
-    else:  # helpers.trace.model.Trace lists ProcessInfo records
-        infos = {int(p.pid): p for p in listed if not getattr(p, "helper", False)}
-    codes: Mapping[int, Any] = getattr(result, "exitcodes", None) or {}
-    root = main_pid(result)
-    kids = []
-    for pid in set(infos) | set(codes):
+    listed = result.trace.processes if result.trace is not None else []
+    infos = {p.pid: p for p in listed if not p.helper}
+    kids: list[tuple[float, int, Child]] = []
+    for pid in set(infos) | set(result.exitcodes):
         info = infos.get(pid)
-        name = str(getattr(info, "name", "") or "")
-        if pid == root or is_helper_role(name) or name == "MainProcess":
+        name = info.name if info is not None else ""
+        if pid == result.pid or is_helper_role(name) or name == "MainProcess":
             continue
-        code = codes.get(pid, getattr(info, "exitcode", None))
-        start = getattr(info, "start", None)
-        kids.append((start if isinstance(start, (int, float)) else float("inf"), int(pid),
-                     Child(int(pid), name, getattr(info, "ppid", None), code)))
+        code = result.exitcodes.get(pid, info.exitcode if info is not None else None)
+        start = info.start if info is not None else float("inf")
+        kids.append((start, pid, Child(pid, name, info.ppid if info is not None else None, code)))
     return [kid for _, _, kid in sorted(kids, key=lambda k: (k[0], k[1]))]
 
 
-def expect_children(result: Any, count: int, *, exitcodes: Sequence[int] | None = None) -> list[Child]:
+def expect_children(result: RunResult, count: int, *, exitcodes: Sequence[int] | None = None) -> list[Child]:
     """Exactly ``count`` child processes ran; with ``exitcodes``, their codes sorted must match."""
     kids = child_processes(result)
     if len(kids) != count:

@@ -47,7 +47,7 @@ from helpers.run.killtree import ProcessTree
 from helpers.trace.model import Trace
 
 __all__ = ["run_script", "run_code", "RunResult", "OutputLine", "ProgramError",
-           "ProgramNotFoundError", "PROGRAMS_DIR"]
+           "ProgramNotFoundError", "PROGRAMS_DIR", "find_program", "write_program"]
 
 PROGRAMS_DIR = ".programs"
 POLL_INTERVAL = 0.05
@@ -76,7 +76,7 @@ class OutputLine:
 
 
 class ProgramNotFoundError(FileNotFoundError):
-    """The script to run does not exist (neither in cwd nor in .programs/)."""
+    """The script to run does not exist (neither in .programs/ nor in cwd)."""
 
 
 class ProgramError(subprocess.CalledProcessError):
@@ -171,15 +171,16 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     The program runs in a new session with ``start_method`` as its default multiprocessing
     context (see helpers.run.startmethods.resolve). With ``echo`` its output and its children's
     appear live as ``[name pid N] text``. Whatever happens (normal exit, error, timeout, the
-    Stop button), every process it started is killed and reaped before this returns. A bare
-    name not found in ``cwd`` is looked up in ``cwd/.programs/``. With ``echo`` and
-    ``show_hints``, hints (see helpers.explain) are printed after the output. The Stop button
-    (KeyboardInterrupt) gives a result with ``interrupted=True`` unless ``raise_on_interrupt``.
+    Stop button), every process it started is killed and reaped before this returns. ``path``
+    is found by ``find_program`` (a bare name: ``cwd/.programs/`` first, then ``cwd``). With
+    ``echo`` and ``show_hints``, hints (see helpers.explain) are printed after the output. The
+    Stop button (KeyboardInterrupt) gives a result with ``interrupted=True`` unless
+    ``raise_on_interrupt``.
     """
     method = startmethods.resolve(start_method)
     _precompile_bootstrap()
     workdir = Path(cwd) if cwd is not None else Path.cwd()
-    script = _find_script(Path(path), workdir)
+    script = find_program(path, workdir)
     run_id = uuid.uuid4().hex
     trace_dir = tempfile.mkdtemp(prefix="course-trace-") if trace else None
     cmd = [sys.executable, "-u", str(script), *map(str, args)]
@@ -249,16 +250,23 @@ def write_program(name: str, source: str, cwd: str | os.PathLike[str] | None = N
 
 # ----------------------------------------------------------------------------- internals
 
-def _find_script(path: Path, workdir: Path) -> Path:
-    candidate = path if path.is_absolute() else workdir / path
-    if candidate.is_file():
-        return candidate.resolve()
-    if not path.is_absolute() and len(path.parts) == 1:
-        in_programs = workdir / PROGRAMS_DIR / path
-        if in_programs.is_file():
-            return in_programs.resolve()
+def find_program(path: str | os.PathLike[str], cwd: str | os.PathLike[str] | None = None) -> Path:
+    """The one rule for which file a program name means (the launcher and the graders use it).
+
+    A bare name (``"tickets.py"``) is what a ``%%program`` cell wrote: ``<cwd>/.programs/NAME``,
+    else ``<cwd>/NAME``. A path with a folder in it, or an absolute one, is taken as it is
+    (relative to ``cwd``). Raises ProgramNotFoundError (a FileNotFoundError) when there is none.
+    """
+    given = Path(path)
+    workdir = Path(cwd) if cwd is not None else Path.cwd()
+    candidates = [workdir / given]
+    if not given.is_absolute() and len(given.parts) == 1:
+        candidates.insert(0, workdir / PROGRAMS_DIR / given)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
     raise ProgramNotFoundError(
-        f"找不到程序文件 {str(path)!r}（在 {workdir} 和 {workdir / PROGRAMS_DIR} 中都没有）。"
+        f"找不到程序文件 {str(given)!r}（在 {workdir / PROGRAMS_DIR} 和 {workdir} 中都没有）。"
         "先用 %%program 写入它，或检查文件名。")
 
 
