@@ -12,7 +12,12 @@ from __future__ import annotations
 import re
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from helpers.events import WAITS, EventKind
+
+if TYPE_CHECKING:  # helpers.trace.model is read in the kernel only; explain() needs none of it
+    from helpers.trace.model import Event, Trace
 
 __all__ = ["Hint", "explain", "explain_hang", "format_hints"]
 
@@ -103,59 +108,48 @@ def explain(error: str | BaseException | None) -> list[Hint]:
     return hints
 
 
-_WAITS = {
-    "join_begin": ("join()", "等待进程 {obj} 结束，而它一直没有结束", "确认被等的进程自己能结束（它是不是也在等什么？）；"
-                   "可以给 join(timeout=...) 设上限。"),
-    "get_wait": ("get()", "从队列 (queue) {obj} 取数据，但队列一直是空的",
-                 "检查生产者是否放入了足够的数据；用哨兵 (sentinel) 告诉消费者结束，每个消费者一个。"),
-    "put_wait": ("put()", "往已满的队列 {obj} 放数据，但没有人取",
-                 "确认有消费者在取；或者先取走数据再 join() 生产者。"),
-    "lock_wait": ("acquire()", "获取锁 (lock) {obj}，但它一直被占着",
-                  "用 with lock: 保证每次 acquire() 都有对应的 release()；检查有没有进程拿着锁在等别的东西。"),
-    "qjoin_begin": ("JoinableQueue.join()", "等待队列 {obj} 的所有任务被 task_done()",
-                    "每个 get() 到的任务处理完都要调用一次 task_done()。"),
+# What a process stuck in each kind of wait was doing, and what to do about it. The waits
+# themselves (begin -> end kinds) are helpers.events.WAITS; starting a child and sleeping end
+# by themselves, so they are not listed.
+_STUCK: dict[EventKind, tuple[str, str, str]] = {
+    EventKind.JOIN_BEGIN: ("join()", "等待进程 {obj} 结束，而它一直没有结束",
+                           "确认被等的进程自己能结束（它是不是也在等什么？）；可以给 join(timeout=...) 设上限。"),
+    EventKind.GET_WAIT: ("get()", "从队列 (queue) {obj} 取数据，但队列一直是空的",
+                         "检查生产者是否放入了足够的数据；用哨兵 (sentinel) 告诉消费者结束，每个消费者一个。"),
+    EventKind.PUT_WAIT: ("put()", "往已满的队列 {obj} 放数据，但没有人取",
+                         "确认有消费者在取；或者先取走数据再 join() 生产者。"),
+    EventKind.LOCK_WAIT: ("acquire()", "获取锁 (lock) {obj}，但它一直被占着",
+                          "用 with lock: 保证每次 acquire() 都有对应的 release()；检查有没有进程拿着锁在等别的东西。"),
+    EventKind.QJOIN_BEGIN: ("JoinableQueue.join()", "等待队列 {obj} 的所有任务被 task_done()",
+                            "每个 get() 到的任务处理完都要调用一次 task_done()。"),
 }
-_ENDS = {"join_end": "join_begin", "get": "get_wait", "put": "put_wait",
-         "lock_acquire": "lock_wait", "qjoin_end": "qjoin_begin"}
 
 
-def explain_hang(trace: Any) -> list[Hint]:
+def explain_hang(trace: Trace) -> list[Hint]:
     """For a run that timed out: which process was still waiting, and for what (from its trace)."""
-    events = list(getattr(trace, "events", None) or [])
-    infos = getattr(trace, "processes", None) or []
-    infos = list(infos.values()) if isinstance(infos, dict) else list(infos)
-    names = {int(getattr(i, "pid", 0)): str(getattr(i, "name", "")) for i in infos}
-    helpers = {int(getattr(i, "pid", 0)) for i in infos if getattr(i, "helper", False)}
-    pending: dict[int, Any] = {}  # pid -> the wait event still open
-    for event in events:
-        kind = _kind(event)
-        pid = int(getattr(event, "pid", 0))
-        if kind in _WAITS:
-            pending[pid] = event
-        elif kind in _ENDS and pid in pending and _kind(pending[pid]) == _ENDS[kind]:
-            del pending[pid]
+    names = {p.pid: p.name for p in trace.processes}
+    helpers = {p.pid for p in trace.processes if p.helper}
+    pending: dict[int, Event] = {}  # pid -> the wait event still open
+    for event in trace.events:
+        if event.kind in _STUCK:
+            pending[event.pid] = event
+        elif event.pid in pending and WAITS[pending[event.pid].kind].end is event.kind:
+            del pending[event.pid]
     hints = []
     for pid, event in sorted(pending.items()):
         if pid in helpers:
             continue
-        call, what, fix = _WAITS[_kind(event)]
-        obj = str(getattr(event, "obj", ""))
-        if _kind(event) == "join_begin" and obj.isdigit():
-            obj = f"{names.get(int(obj), 'pid')} (pid {obj})"
+        call, what, fix = _STUCK[event.kind]
+        if event.kind is EventKind.JOIN_BEGIN and event.obj.isdigit():
+            obj = f"{names.get(int(event.obj), 'pid')} (pid {event.obj})"
         else:
-            label = getattr(trace, "label", None)
-            obj = label(obj) if callable(label) else obj
+            obj = trace.label(event.obj)
         who = f"{names.get(pid, 'pid')} (pid {pid})"
         hints.append(Hint(
             f"程序卡住了：{who} 停在 {call}",
             f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
             fix))
     return hints
-
-
-def _kind(event: Any) -> str:
-    kind = getattr(event, "kind", "")
-    return str(getattr(kind, "value", kind))
 
 
 def format_hints(hints: list[Hint]) -> str:
