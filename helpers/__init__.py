@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds to import: annotations only
+    from typing import Any
 
 _EXPORTS = {
     # running real programs
@@ -64,10 +67,7 @@ def _register_magics_if_in_ipython() -> None:
     shell = ipython_mod.get_ipython()
     if shell is None:
         return
-    try:
-        load_ipython_extension(shell)
-    except ImportError:  # magics not available yet: the rest of helpers still works
-        pass
+    load_ipython_extension(shell)
 
 
 _register_magics_if_in_ipython()

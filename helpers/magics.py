@@ -12,16 +12,21 @@ for classic multiprocessing mistakes (see helpers.explain).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import pickle
 import shlex
 from pathlib import Path
 from typing import Any
 
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, kwds, magic_arguments
+
 from helpers.explain import explain, format_hints
 from helpers.run.launcher import PROGRAMS_DIR, RunResult, run_script, write_program
 
-__all__ = ["register", "program", "run_program", "last_result", "parse_run_args"]
+__all__ = ["register", "program", "run_program", "last_result", "parse_run_args",
+           "program_magic", "run_program_magic", "MagicUsageError"]
 
 last_result: RunResult | None = None
 DEFAULT_NAME = "program.py"
@@ -35,21 +40,47 @@ class MagicUsageError(ValueError):
     """Bad arguments on a %%program / %%run_program line."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise MagicUsageError(f"%%run_program 参数有误：{message}\n{self.format_usage()}")
+_PROGRAM_USAGE = "用法 (usage)：%%program NAME [--quiet]，例如 %%program tickets.py"
 
 
-def _run_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="%%run_program", add_help=False)
-    parser.add_argument("name", nargs="?", default=DEFAULT_NAME)
-    parser.add_argument("--start-method", dest="start_method", default=None)
-    parser.add_argument("--timeout", type=float, default=30.0)
-    parser.add_argument("--chart", action="store_true")
-    parser.add_argument("--no-trace", dest="trace", action="store_false")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--result", default="_run")
-    return parser
+@magic_arguments("%%program")
+@kwds(formatter_class=argparse.HelpFormatter)
+@argument("name", help="file name, e.g. tickets.py (.py is added when missing)")
+@argument("--quiet", action="store_true", help="do not print where the program was written")
+def program_magic(line: str, cell: str) -> None:
+    """Write the cell to .programs/NAME (a program that %%run_program, run_script or a
+    graded task runs later)."""
+    program(line, cell)
+
+
+program_magic.parser.allow_abbrev = False  # "--q" is not "--quiet" (IPython's parser takes no such argument)
+
+
+@magic_arguments("%%run_program")
+@kwds(formatter_class=argparse.HelpFormatter)
+@argument("name", nargs="?", default=DEFAULT_NAME,
+          help=f"file name in .programs/ (default {DEFAULT_NAME}); .py is added when missing")
+@argument("--start-method", dest="start_method", default=None,
+          help="fork, spawn or forkserver (default: $COURSE_START_METHOD, else the platform's)")
+@argument("--timeout", type=float, default=30.0,
+          help="seconds before the program is stopped (default 30)")
+@argument("--chart", action="store_true", help="draw the timing chart of the run")
+@argument("--no-trace", dest="trace", action="store_false",
+          help="do not record events (no chart, no hang hints)")
+@argument("--quiet", action="store_true", help="do not echo the program's output live")
+@argument("--result", default="_run",
+          help="notebook variable that receives the RunResult (default _run)")
+def run_program_magic(line: str, cell: str) -> None:
+    """Write the cell to .programs/NAME and run it as a real program: live output of every
+    process, a summary, hints, optionally a timing chart. Arguments after -- go to the
+    program."""
+    run_program(line, cell)
+
+
+def _parse(magic: Any, words: list[str]) -> argparse.Namespace:
+    """Parse ``words`` with the magic's parser; argparse errors raise UsageError."""
+    parser: argparse.ArgumentParser = magic.parser
+    return parser.parse_args(words)
 
 
 def parse_run_args(line: str) -> tuple[argparse.Namespace, list[str]]:
@@ -59,7 +90,11 @@ def parse_run_args(line: str) -> tuple[argparse.Namespace, list[str]]:
     if "--" in words:
         cut = words.index("--")
         words, program_args = words[:cut], words[cut + 1:]
-    options = _run_parser().parse_args(words)
+    try:
+        options = _parse(run_program_magic, words)
+    except UsageError as err:
+        usage = run_program_magic.parser.format_usage()
+        raise MagicUsageError(f"%%run_program 参数有误：{err}\n{usage}") from None
     if not options.result.isidentifier():
         raise MagicUsageError(f"--result 需要一个合法的变量名，而不是 {options.result!r}")
     options.name = _with_suffix(options.name)
@@ -72,13 +107,14 @@ def _with_suffix(name: str) -> str:
 
 def program(line: str, cell: str) -> Path:
     """``%%program NAME [--quiet]``: write the cell to ``.programs/NAME``; print where."""
-    words = shlex.split(line)
-    quiet = "--quiet" in words
-    names = [w for w in words if w != "--quiet"]
-    if len(names) != 1 or names[0].startswith("-"):
-        raise MagicUsageError("用法 (usage)：%%program NAME [--quiet]，例如 %%program tickets.py")
-    path = write_program(_with_suffix(names[0]), cell, os.getcwd())
-    if not quiet:
+    try:
+        options = _parse(program_magic, shlex.split(line))
+    except UsageError:
+        raise MagicUsageError(_PROGRAM_USAGE) from None
+    if options.name.startswith("-"):
+        raise MagicUsageError(_PROGRAM_USAGE)
+    path = write_program(_with_suffix(options.name), cell, os.getcwd())
+    if not options.quiet:
         print(f"已写入 {PROGRAMS_DIR}/{path.name}（{len(cell.splitlines())} 行）")
     return path
 
@@ -127,18 +163,18 @@ def _explaining_handler(shell: Any, etype: type[BaseException], value: BaseExcep
 
 
 def register(ipython: Any) -> None:
-    """Register %%program, %%run_program and the explaining exception handler in ``ipython``."""
+    """Register %%program, %%run_program and the explaining exception handler in ``ipython``.
 
-    def program_magic(line: str, cell: str) -> None:
-        program(line, cell)
+    Both magics are declared with IPython's ``magic_arguments``, so ``%%run_program?`` shows
+    their options.
+    """
 
-    def run_program_magic(line: str, cell: str) -> None:
+    def run_program_cell(line: str, cell: str) -> None:
         run_program(line, cell, ipython.user_ns)
 
-    program_magic.__doc__ = program.__doc__
-    run_program_magic.__doc__ = run_program.__doc__
+    functools.update_wrapper(run_program_cell, run_program_magic)  # the help text, the parser
     ipython.register_magic_function(program_magic, magic_kind="cell", magic_name="program")
-    ipython.register_magic_function(run_program_magic, magic_kind="cell",
+    ipython.register_magic_function(run_program_cell, magic_kind="cell",
                                     magic_name="run_program")
     ipython.set_custom_exc(EXPLAINED_TYPES, _explaining_handler)
     # The course's charts are plain matplotlib Figures (no pyplot, so none pile up). Teach the

@@ -102,6 +102,22 @@ def test_bad_magic_arguments_raise_usage_error(ip: InteractiveShell) -> None:
     assert (options.name, options.chart, args) == ("t.py", True, ["-x", "--timeout", "3"])
 
 
+def test_magics_have_argparse_help(ip: InteractiveShell) -> None:
+    """Declared with magic_arguments: `%%run_program?` shows the usage and every option."""
+    run_help = ip.find_cell_magic("run_program").__doc__
+    assert run_help.startswith("usage: %%run_program")
+    for option in ("--start-method", "--timeout", "--chart", "--no-trace", "--quiet", "--result"):
+        assert option in run_help
+    program_help = ip.find_cell_magic("program").__doc__
+    assert program_help.startswith("usage: %%program") and "--quiet" in program_help
+
+
+def test_program_refuses_abbreviated_and_unknown_options(ip: InteractiveShell) -> None:
+    for line in ("--q x.py", "x.py --bogus", "", "a.py b.py"):
+        with pytest.raises(magics.MagicUsageError, match="%%program NAME"):
+            ip.run_cell_magic("program", line, "print(1)\n")
+
+
 def test_exception_handler_adds_chinese_hint(ip: InteractiveShell,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     ip.run_cell("raise AssertionError('daemonic processes are not allowed to have children')")
