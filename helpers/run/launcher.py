@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -301,9 +302,27 @@ def _precompile_bootstrap() -> None:
     _precompiled = True
 
 
+# Jupyter kernels export FORCE_COLOR=1 and CLICOLOR_FORCE=1 (ipykernel's init_environment) and
+# Python 3.13 colours tracebacks when FORCE_COLOR is set, even into a pipe. A program's output is
+# data here (parsed by the checks and the explanations, compared by nbval), so programs run
+# without colour unless the caller's ``env`` asks for it; any escape codes that still arrive are
+# removed by _strip_ansi. Colour belongs to the display (stderr lines are shown in red).
+_NO_COLOUR = {"PYTHON_COLORS": "0", "NO_COLOR": "1"}
+_FORCING_COLOUR = ("FORCE_COLOR", "CLICOLOR_FORCE")
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def _strip_ansi(text: str) -> str:
+    """``text`` without terminal escape sequences (colours, cursor moves, titles)."""
+    return _ANSI_ESCAPE.sub("", text) if "\x1b" in text else text
+
+
 def _child_env(extra: dict[str, str] | None, run_id: str, method: str,
                trace_dir: str | None) -> dict[str, str]:
     env = dict(os.environ)
+    for name in _FORCING_COLOUR:
+        env.pop(name, None)
+    env.update(_NO_COLOUR)
     env.update(extra or {})
     paths = [str(_BOOT_DIR), str(_REPO_ROOT)]
     if env.get("PYTHONPATH"):
@@ -365,7 +384,7 @@ class _Run:
             lines = parser.feed(data) if data else parser.close()
             now = time.monotonic() - self.t0
             for pid, pname, text in lines:
-                put(OutputLine(now, pid, pname, name, text))
+                put(OutputLine(now, pid, pname, name, _strip_ansi(text)))
             if not data:
                 put(self._EOF)
                 return
