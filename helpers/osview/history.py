@@ -12,7 +12,10 @@ Sources for the years (checked, not copied from the course seed): Tanenbaum & Bo
 multicians.org (CTSS first demonstrated on an IBM 709 in November 1961; Multics begun 1964 at
 MIT, GE and Bell Labs joined 1965, Bell Labs left 1969, last site shut down 2000); Ritchie &
 Thompson, "The UNIX Time-Sharing System" (CACM 1974); IEEE Std 1003.1-1988; Torvalds' 1991
-posts to comp.os.minix; heise online (Jan 2025) for today's Linux source size.
+posts to comp.os.minix; heise online (Jan 2025) for today's Linux source size; Apple's names:
+the 1984 Macintosh ran "System" ("Mac OS" on the System 7.5.1 boot screen in 1996, the official
+name from Mac OS 7.6, January 1997); the 2007 iPhone's OS got the name "iPhone OS" with the SDK in
+March 2008 and became iOS in June 2010.
 """
 from __future__ import annotations
 
@@ -96,12 +99,13 @@ EVENTS: tuple[Milestone, ...] = (
     Milestone(1969, "UNIX", Kind.OS, "Thompson and Ritchie, Bell Labs, on a PDP-7"),
     Milestone(1973, "UNIX in C", Kind.OS, "4th Edition: the kernel rewritten in C, easy to port"),
     Milestone(1981, "MS-DOS", Kind.OS, "shipped with the IBM PC as PC DOS"),
-    Milestone(1984, "Mac OS", Kind.OS, "Apple Macintosh: a GUI for everyone"),
+    Milestone(1984, "Mac System 1", Kind.OS,
+              "Apple Macintosh: a GUI for everyone; named Mac OS in 1996-97"),
     Milestone(1987, "MINIX", Kind.OS, "Tanenbaum: a small UNIX-like system for teaching, with source"),
     Milestone(1988, "POSIX", Kind.STANDARD, "IEEE Std 1003.1-1988: one system-call interface for UNIXes"),
     Milestone(1991, "Linux", Kind.OS, "Torvalds, Helsinki: a new kernel, developed on MINIX"),
     Milestone(1993, "Windows NT", Kind.OS, "Microsoft's new kernel; Windows today descends from it"),
-    Milestone(2007, "iPhone OS", Kind.OS, "Apple; renamed iOS in 2010"),
+    Milestone(2007, "iPhone", Kind.MACHINE, "Apple's phone; its OS was named iPhone OS in 2008, iOS in 2010"),
     Milestone(2008, "Android", Kind.OS, "Google: a phone OS on the Linux kernel"),
 )
 
