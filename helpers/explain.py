@@ -110,7 +110,11 @@ def explain(error: str | BaseException | None) -> list[Hint]:
 
 # What a process stuck in each kind of wait was doing, and what to do about it. The waits
 # themselves (begin -> end kinds) are helpers.events.WAITS; starting a child and sleeping end
-# by themselves, so they are not listed.
+# by themselves. A wait without a text here still gets a hint (_GENERIC_STUCK).
+_ENDS_BY_ITSELF = frozenset({EventKind.START_BEGIN, EventKind.SLEEP_BEGIN})
+_GENERIC_STUCK = ("", "等待 ({state}) {{obj}}，但一直没有等到",
+                  "检查它等的东西会不会到来（另一端的进程是否还在、是否会发送或释放）；"
+                  "可以给这次调用设超时 (timeout)。")
 _STUCK: dict[EventKind, tuple[str, str, str]] = {
     EventKind.JOIN_BEGIN: ("join()", "等待进程 {obj} 结束，而它一直没有结束",
                            "确认被等的进程自己能结束（它是不是也在等什么？）；可以给 join(timeout=...) 设上限。"),
@@ -131,7 +135,7 @@ def explain_hang(trace: Trace) -> list[Hint]:
     helpers = {p.pid for p in trace.processes if p.helper}
     pending: dict[int, Event] = {}  # pid -> the wait event still open
     for event in trace.events:
-        if event.kind in _STUCK:
+        if event.kind in WAITS and event.kind not in _ENDS_BY_ITSELF:
             pending[event.pid] = event
         elif event.pid in pending and WAITS[pending[event.pid].kind].end is event.kind:
             del pending[event.pid]
@@ -139,7 +143,7 @@ def explain_hang(trace: Trace) -> list[Hint]:
     for pid, event in sorted(pending.items()):
         if pid in helpers:
             continue
-        call, what, fix = _STUCK[event.kind]
+        call, what, fix = _STUCK.get(event.kind) or _generic_stuck(event.kind)
         if event.kind is EventKind.JOIN_BEGIN and event.obj.isdigit():
             obj = f"{names.get(int(event.obj), 'pid')} (pid {event.obj})"
         else:
@@ -150,6 +154,11 @@ def explain_hang(trace: Trace) -> list[Hint]:
             f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
             fix))
     return hints
+
+
+def _generic_stuck(kind: EventKind) -> tuple[str, str, str]:
+    _, what, fix = _GENERIC_STUCK
+    return kind.value, what.format(state=WAITS[kind].state.value), fix
 
 
 def format_hints(hints: list[Hint]) -> str:

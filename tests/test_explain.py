@@ -145,3 +145,25 @@ def test_hang_is_explained_from_the_trace(tmp_path: Path, start_method: str) -> 
     assert titles(result.hints) == hang
     text = format_hints(result.hints)
     assert "还在等待进程 consumer (pid " in text and "一直是空的" in text
+
+
+def test_every_wait_kind_gets_a_hang_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wait from helpers.events.WAITS without its own Chinese text still gets a generic hint;
+    starting a child and sleeping end by themselves and never count as hanging."""
+    import helpers.explain as explain_module
+    from helpers.events import WAITS, EventKind
+    from helpers.trace.model import Event, Trace
+
+    K = EventKind
+    trace = Trace([
+        Event(0.0, 10, "MainProcess", K.BOOT, "main", "ppid=1"),
+        Event(0.1, 10, "MainProcess", K.SLEEP_BEGIN, "", "s=5"),
+        Event(0.2, 11, "Process-1", K.PROC_BEGIN, "Process-1", "parent=10 daemon=0"),
+        Event(0.3, 11, "Process-1", K.LOCK_WAIT, "sem-x", "type=Lock timeout=None"),
+    ])
+    monkeypatch.delitem(explain_module._STUCK, K.LOCK_WAIT)
+    hints = explain_hang(trace)
+    assert len(hints) == 1, "sleeping is not a hang"
+    assert hints[0].title == "程序卡住了：Process-1 (pid 11) 停在 lock_wait"
+    assert "waiting (lock)" in hints[0].explanation_zh and "Lock 1" in hints[0].explanation_zh
+    assert K.LOCK_WAIT in WAITS and K.LOCK_WAIT not in explain_module._ENDS_BY_ITSELF
