@@ -6,6 +6,8 @@
 
 Instructors also have ``python3 course.py release [chNN ...]`` (regenerate release/ from source/)
 and ``python3 course.py outputs [NN ...]`` (re-execute lecture notebooks, committing fresh outputs).
+TAs have ``python3 course.py autograde chNN [--jobs N] [--student ID ...]`` (grade a whole class in a
+sandbox, in parallel; see docs/grading.md).
 
 Both create a virtual environment in ``.venv/`` on first use and install the course into it
 (``pip install -e .``). A later run reinstalls only when ``pyproject.toml`` changed; a ``.venv`` made
@@ -156,6 +158,35 @@ def ensure_browser() -> None:
         )
 
 
+def ensure_bubblewrap() -> None:
+    """Grading runs student code in a bubblewrap sandbox on Linux; install it on Debian as root."""
+    if not sys.platform.startswith("linux") or shutil.which("bwrap"):
+        return
+    can_apt = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if can_apt:
+        print("Installing bubblewrap for the grading sandbox (apt-get) ...", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        try:
+            run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "bubblewrap"],
+                env=env, stdout=subprocess.DEVNULL)
+        except SetupError:
+            run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+            run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "bubblewrap"],
+                env=env, stdout=subprocess.DEVNULL)
+    else:
+        print("Note: bubblewrap (bwrap) was not found, so grading cannot sandbox student code.\n"
+              "  Debian/Ubuntu: sudo apt-get install bubblewrap    Fedora: sudo dnf install bubblewrap",
+              flush=True)
+
+
+def cmd_autograde(extra: list[str]) -> int:
+    """TAs: grade every submitted/<id>/chNN/ safely and in parallel (helpers/grading/autograde.py)."""
+    python = ensure_environment()
+    ensure_bubblewrap()
+    return subprocess.call([str(python), "-m", "helpers.grading.autograde", *extra, "--course", str(ROOT)],
+                           cwd=ROOT, env=venv_env(), stdin=subprocess.DEVNULL)
+
+
 def cmd_lab(extra: list[str]) -> int:
     python = ensure_environment()
     print(f"Opening the course in JupyterLab with {this_python()} (stop it with Ctrl+C) ...", flush=True)
@@ -170,6 +201,7 @@ def cmd_test(extra: list[str]) -> int:
     python = ensure_environment()
     print(f"Testing with {this_python()} in {VENV}", flush=True)
     ensure_browser()
+    ensure_bubblewrap()
     env = venv_env()
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=env)
     return code
@@ -215,7 +247,8 @@ def cmd_outputs(extra: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release, "outputs": cmd_outputs}
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "release": cmd_release, "outputs": cmd_outputs,
+            "autograde": cmd_autograde}
 
 
 def main(argv: list[str]) -> int:
