@@ -64,6 +64,12 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
           "NotImplementedError；而且就算在 Linux 上，qsize() 的结果也只是一个瞬间的近似值。",
           "不要用 qsize()/empty() 判断何时结束：让生产者在结束时放入哨兵 (sentinel，如 None)，"
           "消费者读到哨兵就退出。")),
+    (re.compile(r"task_done\(\) called too many times"),
+     Hint("task_done() 调用得比取出的任务还多",
+          "JoinableQueue 记着“还没做完的任务”个数：每次 put() 加一，每次 task_done() 减一；"
+          "减到 0 以下就抛出 ValueError: task_done() called too many times。"
+          "常见原因：一个任务调用了两次 task_done()，或者对没有 get() 到的东西调用了它。",
+          "每次 get() 到一个任务，处理完之后正好调用一次 q.task_done()（可以放在 try/finally 的 finally 里）。")),
     (re.compile(r"objects should only be shared between processes\s+through inheritance"),
      Hint("锁 (Lock) 或队列 (Queue) 传递的方式不对",
           "multiprocessing 的 Lock、Queue 只能在创建进程时通过 Process(args=...) 传给子进程"
@@ -153,7 +159,69 @@ def explain_hang(trace: Trace) -> list[Hint]:
             f"程序卡住了：{who} 停在 {call}",
             f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
             fix))
+    return hints + _pipeline_hints(trace, pending)
+
+
+def _pipeline_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
+    """Producer-consumer hangs (chapter 09), with the counts read from the trace.
+
+    * consumers stuck in ``get()`` on a queue that is empty: every put was taken, so nothing
+      more will come. The consumers that already ended each took one sentinel (the usual
+      loop), so their number is the sentinels sent: fewer than the consumers.
+    * ``JoinableQueue.join()`` stuck: fewer ``task_done()`` calls than items put.
+    """
+    puts: dict[str, int] = {}
+    gets: dict[str, int] = {}
+    done: dict[str, int] = {}
+    getters: dict[str, set[int]] = {}
+    finished = {e.pid for e in trace.events if e.kind is EventKind.PROC_END}
+    for e in trace.events:
+        ok = e.get("ok") == "1"
+        if e.kind is EventKind.PUT and ok:
+            puts[e.obj] = puts.get(e.obj, 0) + 1
+        elif e.kind is EventKind.GET and ok:
+            gets[e.obj] = gets.get(e.obj, 0) + 1
+            getters.setdefault(e.obj, set()).add(e.pid)
+        elif e.kind is EventKind.GET_WAIT:
+            getters.setdefault(e.obj, set()).add(e.pid)
+        elif e.kind is EventKind.TASK_DONE:
+            done[e.obj] = done.get(e.obj, 0) + 1
+    hints: list[Hint] = []
+    stuck: dict[str, list[int]] = {}
+    for pid, event in pending.items():
+        if event.kind is EventKind.GET_WAIT:
+            stuck.setdefault(event.obj, []).append(pid)
+    joined = {e.obj for e in pending.values() if e.kind is EventKind.QJOIN_BEGIN}
+    for queue, pids in stuck.items():
+        if puts.get(queue, 0) != gets.get(queue, 0) or queue in joined:
+            continue  # items may still come, or JoinableQueue.join() + daemon consumers (no sentinels)
+        label = trace.label(queue)
+        ended = len((getters.get(queue, set()) - set(pids)) & finished)
+        hints.append(Hint(
+            f"哨兵值不够：{len(pids)} 个消费者在 {label} 的 get() 上永远等下去",
+            f"{label} 一共放入 {puts.get(queue, 0)} 个对象，已经全部被取走，不会再有新的条目了；"
+            f"{ended} 个消费者已经结束（每个读到了一个哨兵值），还有 {len(pids)} 个停在 get()。"
+            f"看起来只发了 {ended} 个哨兵值，却有 {ended + len(pids)} 个消费者。",
+            "每个消费者发一个哨兵值：等所有生产者结束（join）之后，for _ in consumers: q.put(None)，"
+            "再 join 消费者。"))
+    for pid, event in pending.items():
+        if event.kind is not EventKind.QJOIN_BEGIN:
+            continue
+        queue, label = event.obj, trace.label(event.obj)
+        n_put, n_done = puts.get(queue, 0), done.get(queue, 0)
+        if n_done < n_put:
+            hints.append(Hint(
+                f"task_done() 少调用了 {n_put - n_done} 次：{label} 的 join() 永远等下去",
+                f"{label} 上放入了 {n_put} 个任务、取走了 {gets.get(queue, 0)} 个，但 task_done() 只调用了 "
+                f"{n_done} 次；JoinableQueue.join() 要等每个放入的任务都被 task_done() 一次才返回。",
+                "消费者处理完每个任务后调用一次 q.task_done()（放在 finally 里，出错也不会漏掉）；"
+                "放进去的哨兵值被取走后也要 task_done()。"))
     return hints
+
+
+def _generic_stuck(kind: EventKind) -> tuple[str, str, str]:
+    _, what, fix = _GENERIC_STUCK
+    return kind.value, what.format(state=WAITS[kind].state.value), fix
 
 
 def _generic_stuck(kind: EventKind) -> tuple[str, str, str]:
