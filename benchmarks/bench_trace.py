@@ -1,4 +1,4 @@
-"""Cost of tracing: the same Lock and Queue workload untraced vs traced, in fresh processes.
+"""Cost of tracing: the same Lock, Queue and Pipe workload untraced vs traced, in fresh processes.
 
     .venv/bin/python benchmarks/bench_trace.py [--ops 50000]
 
@@ -27,7 +27,8 @@ if __name__ == "__main__":
     import helpers.trace.recorder as recorder
     recorder.install_from_env()
     lock, q = mp.Lock(), mp.Queue()
-    best_lock = best_queue = float("inf")
+    reader, writer = mp.Pipe(duplex=False)
+    best_lock = best_queue = best_pipe = float("inf")
     for _ in range(reps):  # best of several: the queue's feeder thread makes single runs noisy
         t0 = time.perf_counter()
         for _ in range(ops):
@@ -41,7 +42,15 @@ if __name__ == "__main__":
             for j in range(100):
                 q.get()
         best_queue = min(best_queue, time.perf_counter() - t0)
-    print(json.dumps({"lock": best_lock, "queue": best_queue, "traced": recorder.is_active()}))
+        t0 = time.perf_counter()
+        for i in range(0, ops, 100):   # batches of 100 small messages fit in the pipe's buffer
+            for j in range(100):
+                writer.send(j)
+            for j in range(100):
+                reader.recv()
+        best_pipe = min(best_pipe, time.perf_counter() - t0)
+    print(json.dumps({"lock": best_lock, "queue": best_queue, "pipe": best_pipe,
+                      "traced": recorder.is_active()}))
 """
 
 
@@ -65,16 +74,16 @@ def main() -> None:
     events = 2 * ops  # acquire + release, or put + get, per operation
     with tempfile.TemporaryDirectory() as d1, tempfile.TemporaryDirectory() as d2:
         base = run(ops, None, None)
-        full = run(ops, d1, 2 * REPS * events + 100)  # room for every event of both workloads
+        full = run(ops, d1, 3 * REPS * events + 100)  # room for every event of the workloads
         capped = run(ops, d2, None)
         written = sum(1 for f in Path(d1).glob("events-*.log") for _ in open(f, "rb"))
     assert not base["traced"] and full["traced"] and capped["traced"]
-    if written < 2 * REPS * events:  # the "traced" column must not include dropped events
-        raise SystemExit(f"only {written} of {2 * REPS * events} events were written: raise the bound")
+    if written < 3 * REPS * events:  # the "traced" column must not include dropped events
+        raise SystemExit(f"only {written} of {3 * REPS * events} events were written: raise the bound")
     print(f"{ops} operations each = {events} events per workload; {written} lines written")
     print(f"{'workload':<8} {'untraced':>10} {'traced':>10} {'per event':>11} {'ratio':>6}"
           f" {'capped/event':>13}")
-    for key in ("lock", "queue"):
+    for key in ("lock", "queue", "pipe"):
         per_event = (full[key] - base[key]) / events * 1e6
         capped_event = (capped[key] - base[key]) / events * 1e6
         print(f"{key:<8} {base[key]:>8.3f} s {full[key]:>8.3f} s {per_event:>8.2f} µs "

@@ -40,6 +40,10 @@ class EventKind(str, Enum):
     GET_WAIT = "get_wait"          # blocked in Queue.get (queue empty)
     GET = "get"                    # get returned, detail ok= waited= (ok=0: queue.Empty etc.)
     TASK_DONE = "task_done"
+    PIPE = "pipe"                  # multiprocessing.Pipe() returned: obj = pipe id, detail other= duplex=
+    SEND = "send"                  # Connection.send returned, obj = pipe id, detail ok= bytes= (ok=0: err=)
+    RECV_WAIT = "recv_wait"        # blocked in Connection.recv (nothing to read yet)
+    RECV = "recv"                  # recv returned, detail ok= waited= bytes= (ok=0: err=EOFError etc.)
     QJOIN_BEGIN = "qjoin_begin"    # JoinableQueue.join()
     QJOIN_END = "qjoin_end"
     TERMINATE = "terminate"        # obj = target pid
@@ -58,6 +62,7 @@ class State(Enum):
     JOIN_WAIT = "waiting (join)"
     LOCK_WAIT = "waiting (lock)"
     QUEUE_WAIT = "waiting (queue)"
+    PIPE_WAIT = "waiting (pipe)"
     HOLDING_LOCK = "holding lock"  # only in Trace.lock_holds()
 
 
@@ -88,6 +93,7 @@ WAITS: dict[EventKind, Wait] = {w.begin: w for w in (
     Wait(_K.PUT_WAIT, _K.PUT, _S.QUEUE_WAIT, end_needs_waited=True),
     Wait(_K.GET_WAIT, _K.GET, _S.QUEUE_WAIT, end_needs_waited=True),
     Wait(_K.QJOIN_BEGIN, _K.QJOIN_END, _S.QUEUE_WAIT),
+    Wait(_K.RECV_WAIT, _K.RECV, _S.PIPE_WAIT, end_needs_waited=True),
 )}
 """Begin kind -> its Wait (end kind and the State in between)."""
 

@@ -64,6 +64,24 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
           "NotImplementedError；而且就算在 Linux 上，qsize() 的结果也只是一个瞬间的近似值。",
           "不要用 qsize()/empty() 判断何时结束：让生产者在结束时放入哨兵 (sentinel，如 None)，"
           "消费者读到哨兵就退出。")),
+    (re.compile(r"in _feed\b[\s\S]{0,800}?(?:PicklingError|[Cc]an't pickle|cannot pickle)"),
+     Hint("放进队列的对象无法序列化（pickle），它丢了",
+          "Queue.put() 只把对象放进本进程的缓冲区就返回，真正的序列化由后台的送料线程（feeder thread）"
+          "稍后完成；序列化失败时 put() 不会报错，送料线程只在标准错误里打印这段 traceback，"
+          "对象被丢掉，等它的 get() 会一直等下去。",
+          "只发送能序列化的数据：数字、字符串、列表、字典、元组……；不要发送 lambda、打开的文件、锁、"
+          "套接字；函数用 def 定义在模块顶层，文件发送文件名或读出来的内容。")),
+    (re.compile(r"in send\b[\s\S]{0,800}?(?:PicklingError|[Cc]an't pickle|cannot pickle)"),
+     Hint("用管道发送的对象无法序列化（pickle）",
+          "Connection.send() 先用 pickle 把整个对象变成字节再写进管道；lambda、嵌套函数、打开的文件、"
+          "锁这类对象没法变成字节，所以 send() 当场抛出异常，什么也没有发出去。",
+          "只发送能序列化的数据：数字、字符串、列表、字典、元组……；函数用 def 定义在模块顶层，"
+          "文件发送文件名或读出来的内容。")),
+    (re.compile(r"cannot pickle '_io\.\w+' object"),
+     Hint("打开的文件不能传给另一个进程",
+          "打开的文件对象（file object）属于打开它的那个进程：里面有文件描述符和缓冲区，"
+          "pickle 不能把它变成字节，所以不能作为消息发送，也不能在 spawn/forkserver 下作为 Process 的参数。",
+          "传文件名（路径字符串），让另一个进程自己 open()；或者先读出内容，发送内容。")),
     (re.compile(r"task_done\(\) called too many times"),
      Hint("task_done() 调用得比取出的任务还多",
           "JoinableQueue 记着“还没做完的任务”个数：每次 put() 加一，每次 task_done() 减一；"
@@ -132,6 +150,9 @@ _STUCK: dict[EventKind, tuple[str, str, str]] = {
                           "用 with lock: 保证每次 acquire() 都有对应的 release()；检查有没有进程拿着锁在等别的东西。"),
     EventKind.QJOIN_BEGIN: ("JoinableQueue.join()", "等待队列 {obj} 的所有任务被 task_done()",
                             "每个 get() 到的任务处理完都要调用一次 task_done()。"),
+    EventKind.RECV_WAIT: ("recv()", "从管道（pipe）{obj} 接收消息，但一直没有消息到来",
+                          "确认另一端真的会 send()；不再发送的一端要在每个进程里 close()，"
+                          "这样 recv() 会抛出 EOFError，而不是永远等下去。"),
 }
 
 
@@ -159,7 +180,40 @@ def explain_hang(trace: Trace) -> list[Hint]:
             f"程序卡住了：{who} 停在 {call}",
             f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
             fix))
-    return hints + _pipeline_hints(trace, pending)
+    return hints + _join_before_drain_hints(trace, pending) + _pipeline_hints(trace, pending)
+
+
+def _join_before_drain_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
+    """The deadlock from the docs' programming guidelines ("joining processes that use queues").
+
+    The parent waits in ``join()`` for a child that is not waiting for anything itself and has
+    put items that nobody got: the child cannot end before its queue's feeder thread has
+    written every item into the pipe, and that waits for a reader.
+    """
+    stuck_joins = {int(e.obj): pid for pid, e in pending.items()
+                   if e.kind is EventKind.JOIN_BEGIN and e.obj.isdigit()}
+    hints: list[Hint] = []
+    for child, parent in sorted(stuck_joins.items()):
+        if child in pending:
+            continue
+        left: dict[str, int] = {}
+        for e in trace.events:
+            if e.kind in (EventKind.PUT, EventKind.GET) and e.get("ok") == "1":
+                left[e.obj] = left.get(e.obj, 0) + (1 if e.kind is EventKind.PUT else -1)
+        put_by_child = {e.obj for e in trace.events
+                        if e.pid == child and e.kind is EventKind.PUT and e.get("ok") == "1"}
+        full = [q for q in put_by_child if left.get(q, 0) > 0]
+        if not full:
+            continue
+        names = {p.pid: p.name for p in trace.processes}
+        label = trace.label(full[0])
+        hints.append(Hint(
+            f"先 join() 了还没取完数据的队列：{names.get(child, 'pid')} (pid {child}) 结束不了",
+            f"{names.get(child, 'pid')} 往 {label} 放了数据，还有 {left[full[0]]} 个没人取走；"
+            "放过数据的进程退出前要等后台的送料线程（feeder thread）把数据全部写进管道，"
+            "管道满了就要等有人读。而读数据的进程正停在 join() 等它结束：互相等待，谁也不能继续。",
+            "先 get() 取完这个进程放入的全部数据，再 join() 它（取多少个，就是它放了多少个）。"))
+    return hints
 
 
 def _pipeline_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
@@ -217,11 +271,6 @@ def _pipeline_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
                 "消费者处理完每个任务后调用一次 q.task_done()（放在 finally 里，出错也不会漏掉）；"
                 "放进去的哨兵值被取走后也要 task_done()。"))
     return hints
-
-
-def _generic_stuck(kind: EventKind) -> tuple[str, str, str]:
-    _, what, fix = _GENERIC_STUCK
-    return kind.value, what.format(state=WAITS[kind].state.value), fix
 
 
 def _generic_stuck(kind: EventKind) -> tuple[str, str, str]:

@@ -127,6 +127,15 @@ if __name__ == "__main__":
     for p in (d, k, e):
         p.join(timeout=10)
     print("codes", d.exitcode, k.exitcode, e.exitcode)
+    import threading
+    here, there = mp.Pipe()
+    threading.Timer(0.05, there.send, ("late",)).start()   # recv waits for it
+    print("pipe", here.recv())
+    there.close()
+    try:
+        here.recv()
+    except EOFError:
+        print("pipe closed")
 """
 
 

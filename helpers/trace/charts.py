@@ -29,10 +29,14 @@ STATE_COLORS: dict[State, str] = {
     State.JOIN_WAIT: "#f4a259",
     State.LOCK_WAIT: "#d1495b",
     State.QUEUE_WAIT: "#8e6fbf",
+    State.PIPE_WAIT: "#c994c7",
 }
 _LOCK_COLORS = ["#333333", "#8c510a", "#01665e", "#762a83"]
 _QUEUE_COLORS = ["#8e6fbf", "#1f78b4", "#e08214", "#35978f"]
 _BAR_HEIGHT = 0.6
+MAX_MESSAGE_MARKERS = 400  # more put/get/send/recv ticks than this only clutter the lanes
+_ADDS = (EventKind.PUT, EventKind.SEND)
+_TAKES = (EventKind.GET, EventKind.RECV)
 
 
 def _trace_of(run_or_trace: Any) -> Trace:
@@ -45,16 +49,20 @@ def _trace_of(run_or_trace: Any) -> Trace:
                     "请用 run_script(..., trace=True) 运行程序。")
 
 
-def plot_timeline(run_or_trace: Any, ax: Axes | None = None, title: str | None = None) -> Figure:
+def plot_timeline(run_or_trace: Any, ax: Axes | None = None, title: str | None = None,
+                  queue_depth: bool = True) -> Figure:
     """Draw a Gantt chart of a traced run: what every process did over time.
 
     One lane per process (``name (pid N)``), coloured by state; markers for start, exit (with
     exit code), join returns and terminate/kill; a thin bar under a lane while that process
-    holds a lock; and, when a queue was used, the queue depth in a second axes beneath.
+    holds a lock; small ticks where a process put/sent (▲) or got/received (▼) a message
+    (up to ``MAX_MESSAGE_MARKERS``); and, when a queue or a ``Pipe`` was used and
+    ``queue_depth`` is true, the items in each of them over time in a second axes beneath
+    (``Trace.queue_depth``).
     """
     trace = _trace_of(run_or_trace)
     procs = sorted(trace.processes, key=lambda p: (p.role != "main", p.start, p.pid))
-    depth_queues = trace.queues
+    depth_queues = trace.queues + trace.pipes if queue_depth else []
     if ax is None:
         height = 1.4 + 0.55 * max(len(procs), 1) + (1.6 if depth_queues else 0)
         fig = Figure(figsize=(10, height), layout="constrained")
@@ -80,7 +88,7 @@ def plot_timeline(run_or_trace: Any, ax: Axes | None = None, title: str | None =
                        facecolors=STATE_COLORS.get(state, "#999999"), linewidth=0)
 
     lock_handles = _draw_lock_holds(ax, trace, lane)
-    marker_handles = _draw_markers(ax, trace, procs, lane)
+    marker_handles = _draw_markers(ax, trace, procs, lane) + _draw_messages(ax, trace, lane)
 
     ax.set_yticks(range(len(procs)), [p.label for p in procs])
     ax.set_ylim(len(procs) - 0.4, -0.6)
@@ -107,7 +115,8 @@ def plot_timeline(run_or_trace: Any, ax: Axes | None = None, title: str | None =
             points = trace.queue_depth(q) + [(trace.duration, trace.queue_depth(q)[-1][1])]
             qax.step([t for t, _ in points], [d for _, d in points], where="post",
                      color=_QUEUE_COLORS[i % len(_QUEUE_COLORS)], label=trace.label(q))
-        qax.set_ylabel("items in queue")
+        qax.set_ylabel("items in queue" if not trace.pipes or not queue_depth
+                       else "items in queue / pipe")
         qax.set_ylim(bottom=0)
         qax.yaxis.get_major_locator().set_params(integer=True)
         qax.grid(axis="x", color="#e5e5e5", linewidth=0.8)
@@ -168,6 +177,23 @@ def _draw_markers(ax: Axes, trace: Trace, procs: list[Any], lane: dict[int, int]
     if kills:
         handles.append(Line2D([], [], marker="X", color="#b2182b", linestyle="none",
                               label="terminate / kill"))
+    return handles
+
+
+def _draw_messages(ax: Axes, trace: Trace, lane: dict[int, int]) -> list[Any]:
+    """Ticks above a lane where its process put/sent (▲) or got/received (▼) a message."""
+    moves = [e for e in trace.events
+             if (e.kind in _ADDS or e.kind in _TAKES) and e.get("ok") == "1" and e.pid in lane]
+    if not moves or len(moves) > MAX_MESSAGE_MARKERS:
+        return []
+    handles: list[Any] = []
+    for kinds, marker, label in ((_ADDS, "^", "put / send"), (_TAKES, "v", "get / recv")):
+        pts = [(e.t, lane[e.pid] - _BAR_HEIGHT / 2 - 0.08) for e in moves if e.kind in kinds]
+        if pts:
+            ax.plot([t for t, _ in pts], [y for _, y in pts], marker=marker, color="#542788",
+                    markersize=4, linestyle="none")
+            handles.append(Line2D([], [], marker=marker, color="#542788", linestyle="none",
+                                  label=label))
     return handles
 
 

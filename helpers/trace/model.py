@@ -6,6 +6,7 @@ process was doing when.
                               -> .processes   ProcessInfo per program process (helpers hidden)
                               -> .intervals() State per process over time (for Gantt charts)
                               -> .lock_holds(), .queue_depth(), .exitcodes(), .summary()
+                              -> .queues, .pipes   ids of the queues and pipes used, ``label(id)``
 
 Times are float seconds since the run's first event. The tracer's clock is
 ``time.perf_counter_ns()``, which is system-wide, so times from different processes compare.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 from helpers.events import END_KINDS, KINDS, WAITS, EventKind, State, is_helper_role
@@ -86,6 +87,9 @@ class Interval:
         return self.t1 - self.t0
 
 
+_QUEUE_KINDS = frozenset({EventKind.PUT, EventKind.PUT_WAIT, EventKind.GET, EventKind.GET_WAIT,
+                          EventKind.TASK_DONE, EventKind.QJOIN_BEGIN, EventKind.QJOIN_END})
+_PIPE_KINDS = frozenset({EventKind.PIPE, EventKind.SEND, EventKind.RECV, EventKind.RECV_WAIT})
 _ENDS_NEEDING_WAITED = frozenset(w.end for w in WAITS.values() if w.end_needs_waited)
 _DEFAULT_NAMES = {"main": "MainProcess", "fork": "fork child", "spawn": "spawn child",
                   "forkserver": "forkserver", "resource_tracker": "resource_tracker"}
@@ -107,6 +111,12 @@ class Trace:
 
     def __init__(self, events: Iterable[Event]) -> None:
         ordered = sorted(events, key=lambda e: (e.t, e.pid))
+        # a duplex Pipe's two ends have one id each: name the pipe by its first end everywhere
+        alias = {e.get("other") or "": e.obj for e in ordered
+                 if e.kind is EventKind.PIPE and e.get("other") not in (None, e.obj)}
+        if alias:
+            ordered = [replace(e, obj=alias[e.obj]) if e.obj in alias and e.kind in _PIPE_KINDS
+                       else e for e in ordered]
         roles: dict[int, str] = {}
         for e in ordered:
             if e.kind is EventKind.BOOT and e.pid not in roles:
@@ -211,9 +221,10 @@ class Trace:
                 continue
             if e.kind in (EventKind.LOCK_WAIT, EventKind.LOCK_ACQUIRE, EventKind.LOCK_RELEASE):
                 base = e.get("type", "Lock") or "Lock"
-            elif e.kind in (EventKind.PUT, EventKind.PUT_WAIT, EventKind.GET, EventKind.GET_WAIT,
-                            EventKind.TASK_DONE, EventKind.QJOIN_BEGIN, EventKind.QJOIN_END):
+            elif e.kind in _QUEUE_KINDS:
                 base = "Queue"
+            elif e.kind in _PIPE_KINDS:
+                base = "Pipe"
             else:
                 continue
             counters[base] = counters.get(base, 0) + 1
@@ -221,7 +232,7 @@ class Trace:
         return labels
 
     def label(self, obj: str) -> str:
-        """A readable name for a lock or queue id: ``Lock 1``, ``Queue 1`` (first use order)."""
+        """A readable name for a lock, queue or pipe id: ``Lock 1``, ``Queue 1``, ``Pipe 1``."""
         return self._labels.get(obj, obj)
 
     @property
@@ -233,6 +244,11 @@ class Trace:
     def queues(self) -> list[str]:
         """Queue ids in order of first use."""
         return [obj for obj, label in self._labels.items() if label.startswith("Queue ")]
+
+    @property
+    def pipes(self) -> list[str]:
+        """Pipe ids (``multiprocessing.Pipe()`` used by the program) in order of first use."""
+        return [obj for obj, label in self._labels.items() if label.startswith("Pipe ")]
 
     def process(self, pid: int) -> ProcessInfo:
         """The ProcessInfo of ``pid`` (KeyError if that pid is not in the trace)."""
@@ -311,16 +327,23 @@ class Trace:
     def queue_depth(self, queue: str | None = None) -> list[tuple[float, int]]:
         """Items in the queue over time (successful puts minus gets), as (t, depth) steps.
 
-        ``queue`` is a queue id (see ``queues``); ``None`` adds up all queues of the run.
+        ``queue`` is a queue id (see ``queues``) or a pipe id (see ``pipes``: messages sent and
+        not yet received, both directions); ``None`` adds up all queues of the run. A get can be
+        recorded a moment before the put it took (the putter writes its event after the feeder
+        thread has already sent the item), so the depth shown never goes below 0.
         """
         points: list[tuple[float, int]] = [(0.0, 0)]
         depth = 0
+        adds, takes = (EventKind.PUT, EventKind.SEND), (EventKind.GET, EventKind.RECV)
         for e in self.events:
-            if queue is not None and e.obj != queue:
+            if queue is None:
+                if e.kind not in (EventKind.PUT, EventKind.GET):
+                    continue
+            elif e.obj != queue:
                 continue
-            if e.kind in (EventKind.PUT, EventKind.GET) and e.get("ok") == "1":
-                depth += 1 if e.kind is EventKind.PUT else -1
-                points.append((e.t, depth))
+            if (e.kind in adds or e.kind in takes) and e.get("ok") == "1":
+                depth += 1 if e.kind in adds else -1
+                points.append((e.t, max(depth, 0)))
         return points
 
     def summary(self) -> str:
