@@ -589,17 +589,23 @@ def _patch_queues(module: Any) -> None:
     def simple_get(self: Any) -> Any:
         if not _on:
             return orig_sget(self)
-        qid = _queue_id(self)
-        emit(_GET_WAIT, qid, "timeout=None")
-        try:
-            item = orig_sget(self)
-        except BaseException as exc:
-            emit(_GET, qid, f"ok=0 waited=1 err={type(exc).__name__}")
-            raise
-        emit(_GET, qid, "ok=1 waited=1")
-        return item
+        return _blocked_call(_GET_WAIT, _GET, _queue_id(self), None, orig_sget, self)
 
     sq.put, sq.get = simple_put, simple_get
+
+
+def _blocked_call(wait: str, done: str, obj: str, timeout: Any, call: Callable[..., Any],
+                  *args: Any) -> Any:
+    """The slow path of a call that blocks: record the wait, call, record how it ended
+    (``done`` with ``waited=1``, ``ok=0`` and the exception's name when it raised)."""
+    emit(wait, obj, f"timeout={timeout}")
+    try:
+        result = call(*args)
+    except BaseException as exc:
+        emit(done, obj, f"ok=0 waited=1 err={type(exc).__name__}")
+        raise
+    emit(done, obj, "ok=1 waited=1")
+    return result
 
 
 def _wrap_put(cls: Any, full: type) -> None:
@@ -622,14 +628,7 @@ def _wrap_put(cls: Any, full: type) -> None:
         else:
             emit(_PUT, qid, f"ok=1 waited=0 block={int(bool(block))}")
             return result
-        emit(_PUT_WAIT, qid, f"timeout={timeout}")
-        try:
-            result = orig_put(self, obj, block, timeout)
-        except BaseException as exc:
-            emit(_PUT, qid, f"ok=0 waited=1 err={type(exc).__name__}")
-            raise
-        emit(_PUT, qid, "ok=1 waited=1")
-        return result
+        return _blocked_call(_PUT_WAIT, _PUT, qid, timeout, orig_put, self, obj, block, timeout)
 
     put.__doc__ = orig_put.__doc__
     put.__wrapped__ = orig_put  # type: ignore[attr-defined]
@@ -655,14 +654,7 @@ def _wrap_get(cls: Any, empty: type) -> None:
         else:
             emit(_GET, qid, f"ok=1 waited=0 block={int(bool(block))}")
             return item
-        emit(_GET_WAIT, qid, f"timeout={timeout}")
-        try:
-            item = orig_get(self, block, timeout)
-        except BaseException as exc:
-            emit(_GET, qid, f"ok=0 waited=1 err={type(exc).__name__}")
-            raise
-        emit(_GET, qid, "ok=1 waited=1")
-        return item
+        return _blocked_call(_GET_WAIT, _GET, qid, timeout, orig_get, self, block, timeout)
 
     get.__doc__ = orig_get.__doc__
     get.__wrapped__ = orig_get  # type: ignore[attr-defined]
