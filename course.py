@@ -2,6 +2,7 @@
 """The course's two commands, for any machine with Python 3.10+ (Linux, macOS, Windows).
 
     python3 course.py lab     # make the environment if needed, open the course in JupyterLab
+                              # (--instructor: with nbgrader's Create Assignment and Formgrader)
     python3 course.py test    # make the environment if needed, run every test
 
 Instructors also have ``python3 course.py release [chNN ...]`` (regenerate release/ from source/)
@@ -187,18 +188,105 @@ def cmd_autograde(extra: list[str]) -> int:
                            cwd=ROOT, env=venv_env(), stdin=subprocess.DEVNULL)
 
 
+WORKSPACE = "work"  # the student's own folder in the course folder; git ignores it
+LAB_CONFIG = ROOT / "course-lab"  # the course's JupyterLab configuration (see its README.md)
+KERNEL_CONFIG = """\
+# Written by course.py: every IPython kernel of the course environment (JupyterLab, nbval,
+# nbgrader validate/autograde, course.py outputs) loads the course's helpers at start, so the
+# cell magics %%program and %%run_program work before any cell has run.
+c.InteractiveShellApp.extensions = ["helpers"]
+"""
+# Never copied into a workspace (editor and Python leftovers in release/).
+NOT_COPIED = {".ipynb_checkpoints", "__pycache__", ".programs"}
+
+
+def install_kernel_config(venv_dir: Path = VENV) -> Path:
+    """Make every IPython kernel of the venv load the helpers extension (``%%program`` etc.).
+
+    IPython reads ``<sys.prefix>/etc/ipython/ipython_kernel_config.py`` for every kernel started
+    with this environment's Python, whoever starts it (Lab, nbval, nbgrader, nbconvert).
+    """
+    path = venv_dir / "etc" / "ipython" / "ipython_kernel_config.py"
+    if not path.is_file() or path.read_text(encoding="utf-8") != KERNEL_CONFIG:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(KERNEL_CONFIG, encoding="utf-8")
+    return path
+
+
+def prepare_workspace(root: Path = ROOT) -> list[Path]:
+    """Copy each released assignment into the student's ``work/`` folder; return what was copied.
+
+    Only files that are missing are copied (the first run copies everything, a later one the
+    chapters and files released since); an existing file is never opened for writing, so nothing
+    a student wrote can be overwritten. Delete or rename your copy to get a fresh one.
+    """
+    release, work = root / "release", root / WORKSPACE
+    work.mkdir(exist_ok=True)
+    copied = []
+    assignments = sorted(p for p in release.iterdir() if p.is_dir()) if release.is_dir() else []
+    for assignment in assignments:
+        for src in sorted(assignment.rglob("*")):
+            relative = src.relative_to(release)
+            if not src.is_file() or NOT_COPIED.intersection(relative.parts):
+                continue
+            dest = work / relative
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with src.open("rb") as fin, dest.open("xb") as fout:  # "x": never overwrite
+                    shutil.copyfileobj(fin, fout)
+            except FileExistsError:
+                continue
+            shutil.copystat(src, dest)
+            copied.append(dest)
+    return copied
+
+
+def lab_arguments(root: Path = ROOT, *, instructor: bool = False) -> tuple[list[str], dict[str, str]]:
+    """What ``course.py lab`` adds to ``python -m jupyter lab``, and to the environment.
+
+    Student mode (default): only ``work/`` is writable, the file browser opens there, no nbgrader
+    instructor panels (course-lab/student/). Both modes: no Jupyter news question, and
+    ``--allow-root`` when running as root (e.g. in a container), which Jupyter refuses otherwise.
+    """
+    args = [f"--ServerApp.root_dir={root}", f"--LabApp.app_settings_dir={LAB_CONFIG / 'settings'}"]
+    env: dict[str, str] = {}
+    if not instructor:
+        config_path = [str(LAB_CONFIG / "student"), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])]
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(config_path)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    return args, env
+
+
 def cmd_lab(extra: list[str]) -> int:
+    """Students: open the course (``--instructor``: with nbgrader's Create Assignment and Formgrader)."""
+    instructor = "--instructor" in extra
+    extra = [a for a in extra if a != "--instructor"]
     python = ensure_environment()
+    install_kernel_config()
+    if instructor:
+        print("Instructor mode: every file is writable; nbgrader's Create Assignment and Formgrader are on.")
+    else:
+        copied = prepare_workspace()
+        if copied:
+            print(f"你的作业副本已放进 {WORKSPACE}/（git 不跟踪这个文件夹，更新课程不会覆盖它）：")
+            for path in copied:
+                print(f"  {path.relative_to(ROOT)}")
+        print(f"你的作业都在 {ROOT / WORKSPACE} 里；讲义 notebooks/ 只读（可以运行，改动请“另存为”到 {WORKSPACE}/）。")
     print(f"Opening the course in JupyterLab with {this_python()} (stop it with Ctrl+C) ...", flush=True)
-    args = [str(python), "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT}", *extra]
+    lab_args, lab_env = lab_arguments(instructor=instructor)
+    args = [str(python), "-m", "jupyter", "lab", *lab_args, *extra]
     try:
-        return subprocess.call(args, cwd=ROOT, env=venv_env())
+        return subprocess.call(args, cwd=ROOT, env=venv_env(**lab_env))
     except KeyboardInterrupt:
         return 0
 
 
 def cmd_test(extra: list[str]) -> int:
     python = ensure_environment()
+    install_kernel_config()
     print(f"Testing with {this_python()} in {VENV}", flush=True)
     ensure_browser()
     ensure_bubblewrap()
@@ -240,6 +328,7 @@ def cmd_outputs(extra: list[str]) -> int:
     committed outputs are the ones nbval compares against (run the tests afterwards)."""
     notebooks = lecture_notebooks(extra)
     python = ensure_environment()
+    install_kernel_config()
     for notebook in notebooks:
         run([python, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
              "--ExecutePreprocessor.timeout=120", str(notebook)],
