@@ -195,7 +195,7 @@ class Session:
     def _start(self) -> bool:
         scratch = self.make_scratch()
         self.box.prepare_scratch(scratch, self.slot)
-        self.tag = "course-grading-" + uuid.uuid4().hex
+        self.tag = "course-autograde-" + uuid.uuid4().hex
         self.cgroup = self.box.new_cgroup()
         argv = [sys.executable, "-I", str(RUNNER)] + (["--trusted"] if self.trusted else [])
         self.proc = self.box.start(argv, scratch, self.slot, tag=self.tag, extra_env=self.env,
@@ -913,8 +913,12 @@ def problem_list(res: SubmissionResult) -> list[str]:
     for grades in res.notebooks.values():
         for g in grades:
             for p in g.problems:
-                if not p.startswith("failed"):
-                    items.append(f"{p} in task {g.task.index}")
+                if p.startswith("failed"):
+                    continue
+                where = ""
+                if p.endswith(" (answer cell)"):
+                    p, where = p[:-len(" (answer cell)")], " (answer cell)"
+                items.append(f"{p} in task {g.task.index}{where}")
     return items
 
 
