@@ -87,15 +87,16 @@ class ProgramError(subprocess.CalledProcessError):
         super().__init__(result.returncode, result.args, result.stdout, result.stderr)
         self.result = result
 
+    _HEADS = {
+        "timed out": "程序 {name} 超时 (timeout)：运行 {r.duration:.2f} s 后被终止。",
+        "interrupted": "程序 {name} 被中断 (interrupted)，运行了 {r.duration:.2f} s。",
+        "exit": "程序 {name} 运行失败：退出码 (exit code) {r.returncode}。",
+    }
+
     def __str__(self) -> str:
         r = self.result
         name = Path(r.args[2]).name if len(r.args) > 2 else "program"
-        if r.timed_out:
-            head = f"程序 {name} 超时 (timeout)：运行 {r.duration:.2f} s 后被终止。"
-        elif r.interrupted:
-            head = f"程序 {name} 被中断 (interrupted)，运行了 {r.duration:.2f} s。"
-        else:
-            head = f"程序 {name} 运行失败：退出码 (exit code) {r.returncode}。"
+        head = self._HEADS[r.ending].format(name=name, r=r)
         tail = [line.format() for line in r.output if line.stream == "stderr"][-8:]
         parts = [head] + (["最后的错误输出："] + tail if tail else [])
         parts += [f"提示：{h.title}" for h in r.hints]
@@ -135,19 +136,18 @@ class RunResult:
         return [line.text for line in self.output
                 if (name is None or line.name == name) and (stream is None or line.stream == stream)]
 
+    @property
+    def ending(self) -> str:
+        """How the run ended: ``"timed out"``, ``"interrupted"`` or ``"exit"`` (by itself)."""
+        return "timed out" if self.timed_out else "interrupted" if self.interrupted else "exit"
+
     def summary(self) -> str:
         """One line, e.g. ``exit 0 · 3 processes · 2.03 s``."""
-        if self.timed_out:
-            head = f"timed out (exit {self.returncode})"
-        elif self.interrupted:
-            head = f"interrupted (exit {self.returncode})"
-        else:
-            head = f"exit {self.returncode}"
-        parts = [head, f"{self.processes} process{'es' if self.processes != 1 else ''}",
-                 f"{self.duration:.2f} s"]
+        code = f"exit {self.returncode}"
+        parts = [code if self.ending == "exit" else f"{self.ending} ({code})",
+                 _plural(self.processes, "process"), f"{self.duration:.2f} s"]
         if self.leftovers:
-            parts.append(f"killed {len(self.leftovers)} leftover process"
-                         f"{'es' if len(self.leftovers) != 1 else ''}")
+            parts.append(f"killed {_plural(len(self.leftovers), 'leftover process')}")
         return " · ".join(parts)
 
     def check_returncode(self) -> None:
@@ -157,6 +157,11 @@ class RunResult:
 
     def __repr__(self) -> str:
         return f"RunResult({self.summary()})"
+
+
+def _plural(n: int, noun: str) -> str:
+    """``1 process``, ``3 processes``."""
+    return f"{n} {noun}{'es' if n != 1 else ''}"
 
 
 def run_script(path: str | os.PathLike[str], *args: object, start_method: str | None = None,
