@@ -47,6 +47,7 @@ from matplotlib.figure import Figure
 __all__ = [
     "DisplayFunction",
     "DisplayHandleLike",
+    "LABEL_STYLE",
     "Fixed",
     "InteractiveChart",
     "LiveChart",
@@ -58,6 +59,10 @@ __all__ = [
     "figure_to_image",
     "interactive_chart",
 ]
+
+
+LABEL_STYLE = {"description_width": "initial"}
+"""ipywidgets style that shows a control's whole description (Chinese labels are long)."""
 
 
 class DisplayHandleLike(Protocol):
@@ -189,7 +194,7 @@ class Fixed:
 
 def _control_for(name: str, spec: Any) -> widgets.Widget:
     label = name.replace("_", " ")
-    style = {"description_width": "initial"}
+    style = LABEL_STYLE
     if isinstance(spec, widgets.Widget):
         return spec
     if isinstance(spec, bool):

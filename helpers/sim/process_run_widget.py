@@ -30,6 +30,7 @@ from helpers.sim.process_run import (
 )
 from helpers.sim.process_run_chart import plot_process_run
 from helpers.widgets import (
+    LABEL_STYLE,
     DisplayFunction,
     LiveChart,
     PredictThenReveal,
@@ -38,9 +39,6 @@ from helpers.widgets import (
 )
 
 __all__ = ["ProcessRunWidget", "process_run_widget"]
-
-_STYLE = {"description_width": "initial"}
-
 
 def _draw_process_run(ax: Axes, trace: ProcessRunTrace, upto_tick: int | None) -> None:
     plot_process_run(trace, ax=ax, upto_tick=upto_tick)
@@ -73,19 +71,19 @@ class ProcessRunWidget:
         start = total if tick is None else max(0, min(tick, total))
         self.switch = widgets.Dropdown(
             options=[p.value for p in SwitchPolicy], value=self.trace.switch.value,
-            description="-S 切换策略", style=_STYLE,
+            description="-S 切换策略", style=LABEL_STYLE,
         )
         self.io_done = widgets.Dropdown(
             options=[p.value for p in IoDonePolicy], value=self.trace.io_done.value,
-            description="-I I/O 完成后", style=_STYLE,
+            description="-I I/O 完成后", style=LABEL_STYLE,
         )
         self.io_length = widgets.IntSlider(
             value=io_length, min=0, max=max(10, io_length), description="-L I/O 时长",
-            continuous_update=False, style=_STYLE,
+            continuous_update=False, style=LABEL_STYLE,
         )
         self.tick = widgets.IntSlider(
             value=start, min=0, max=total, description="tick", continuous_update=False,
-            style=_STYLE,
+            style=LABEL_STYLE,
         )
         self.play = widgets.Play(value=start, min=0, max=total, interval=600, description="Play")
         widgets.link((self.play, "value"), (self.tick, "value"))

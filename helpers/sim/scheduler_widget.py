@@ -29,6 +29,7 @@ from helpers.sim.scheduler import (
 )
 from helpers.sim.scheduler_chart import plot_job_lengths, plot_schedule
 from helpers.widgets import (
+    LABEL_STYLE,
     DisplayFunction,
     LiveChart,
     PredictThenReveal,
@@ -37,9 +38,6 @@ from helpers.widgets import (
 )
 
 __all__ = ["SchedulerWidget", "scheduler_widget"]
-
-_STYLE = {"description_width": "initial"}
-
 
 def _draw_schedule(ax: Axes, trace: ScheduleTrace, revealed: bool) -> None:
     if revealed:
@@ -61,15 +59,15 @@ class SchedulerWidget:
         text = lengths if isinstance(lengths, str) else ",".join(f"{x:g}" for x in lengths)
         self.trace = schedule(parse_lengths(text), policy, quantum)
         self.lengths = widgets.Text(
-            value=text, description="作业长度 (-l)", continuous_update=False, style=_STYLE
+            value=text, description="作业长度 (-l)", continuous_update=False, style=LABEL_STYLE
         )
         self.policy = widgets.Dropdown(
             options=[p.value for p in Policy], value=self.trace.policy.value,
-            description="策略 (-p)", style=_STYLE,
+            description="策略 (-p)", style=LABEL_STYLE,
         )
         self.quantum = widgets.IntSlider(
             value=quantum, min=1, max=max(20, quantum), description="时间片 (-q)",
-            continuous_update=False, style=_STYLE, disabled=self.trace.policy is not Policy.RR,
+            continuous_update=False, style=LABEL_STYLE, disabled=self.trace.policy is not Policy.RR,
         )
         self.status = widgets.HTML("")
         n = len(self.trace.jobs)
