@@ -1,0 +1,105 @@
+"""How fast does ``course.py autograde`` grade a class, against plain sequential nbgrader?
+
+    .venv/bin/python benchmarks/bench_grading.py            # 20 ch04 submissions
+    .venv/bin/python benchmarks/bench_grading.py --count 40 --assignment ch05
+
+The submissions are the sample submissions of the assignment (reference, blank and the typical
+mistakes in tests/submissions/chNN/), repeated to ``--count``. In the same run, each in a fresh
+temporary course with the same submissions:
+
+* baseline: ``nbgrader autograde chNN`` (one process, one student after the other, the grader's
+  default start method);
+* the command with ``--start-methods fork`` (the same work as the baseline, in the sandbox, as
+  parallel jobs);
+* the command as a TA runs it (program tasks under fork, spawn and forkserver).
+
+Targets (issue 11): >= 2x faster than the baseline on 2 cores, and a projected <= 20 min for
+200 students x 7 assignments (projection: seconds per submission x 1400).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from course_tools import course_with_submissions, nbgrader_tagged, sample_submissions  # noqa: E402
+
+CLASS = 200 * 7
+
+
+def make_course(tmp: Path, assignment: str, count: int) -> Path:
+    samples = sample_submissions(assignment)
+    chosen = []
+    for i in range(count):
+        sample = samples[i % len(samples)]
+        copy = type(sample)(sample.assignment, f"s{i:03d}_{sample.case}", sample.expected, sample.about,
+                            dict(sample.answers))
+        chosen.append(copy)
+    return course_with_submissions(tmp, assignment, chosen)
+
+
+def scores(course: Path, assignment: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        return {s.student.id: s.score for s in gb.find_assignment(assignment).submissions}
+
+
+def run_baseline(course: Path, assignment: str) -> float:
+    t0 = time.perf_counter()
+    done, _ = nbgrader_tagged(["autograde", assignment, "--force"], cwd=course, timeout=3600)
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"nbgrader autograde failed:\n{done.stderr[-2000:]}")
+    return seconds
+
+
+def run_command(course: Path, assignment: str, *extra: str) -> float:
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "helpers.grading.autograde", assignment, "--quiet",
+                           "--course", str(course), *extra], cwd=course, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=3600)
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"course.py autograde failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", default="ch04")
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=None)
+    args = parser.parse_args()
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    print(f"{args.count} {args.assignment} submissions (samples repeated), {os.cpu_count()} cores")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        base_course = make_course(Path(tmp) / "baseline", args.assignment, args.count)
+        baseline = run_baseline(base_course, args.assignment)
+        expected = scores(base_course, args.assignment)
+        rows.append(("nbgrader autograde (sequential, one start method)", baseline))
+        fork_course = make_course(Path(tmp) / "fork", args.assignment, args.count)
+        fork = run_command(fork_course, args.assignment, "--start-methods", "fork", *jobs)
+        rows.append(("course.py autograde --start-methods fork", fork))
+        same = scores(fork_course, args.assignment) == expected
+        all_course = make_course(Path(tmp) / "all", args.assignment, args.count)
+        every = run_command(all_course, args.assignment, *jobs)
+        rows.append(("course.py autograde (fork, spawn, forkserver)", every))
+    print(f"{'run':<52}{'total s':>9}{'s/submission':>14}{'vs baseline':>13}{'200x7 projected':>17}")
+    for name, seconds in rows:
+        per = seconds / args.count
+        print(f"{name:<52}{seconds:>9.1f}{per:>14.2f}{baseline / seconds:>12.2f}x{per * CLASS / 60:>13.1f} min")
+    print(f"same points as the baseline under fork: {'yes' if same else 'NO'}")
+    print("targets: >= 2x the baseline; <= 20 min projected for 200 students x 7 assignments")
+
+
+if __name__ == "__main__":
+    main()

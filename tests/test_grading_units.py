@@ -1,0 +1,169 @@
+"""Parts of ``course.py autograde`` on their own: the output cap, how tasks are classified, the
+test cells of source/, and the sandbox on this machine (helpers/grading/)."""
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_tools import ROOT, assignments
+from helpers.grading.autograde import HIDDEN, HIDDEN_NOTE, plan_notebook
+from helpers.grading.runner import MAX_LINE, MAX_OUTPUT, CappedWriter
+from helpers.grading.sandbox import Sandbox
+
+# checks that return a value: a test cell must not end with a bare call of one of them
+# (nbgrader would show `Out[n]: [...]` in the feedback, and take a number as partial credit)
+RETURNS_VALUE = {"run_task", "expect_lines", "expect_children", "child_processes", "printed", "show_output",
+                 "main_pid"}
+
+
+def test_output_is_capped_whatever_is_printed() -> None:
+    out = CappedWriter()
+    for _ in range(100):
+        out.write("x" * (1 << 20) + "\n")
+    text = out.text()
+    assert len(text) < MAX_OUTPUT + 200
+    assert max(len(line) for line in text.splitlines()) <= MAX_LINE + 2
+    assert "已截去" in text
+
+
+def test_short_output_is_kept_as_is() -> None:
+    out = CappedWriter()
+    out.write("a\nb")
+    out.write("c\n")
+    assert out.text() == "a\nbc\n"
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_every_task_is_classified(assignment: str) -> None:
+    for path in sorted((ROOT / "source" / assignment).glob("*.ipynb")):
+        plan = plan_notebook(path)
+        assert plan.tasks, f"{path.name}: no test cell with points"
+        for task in plan.tasks:
+            assert task.solutions, f"{path.name}: test cell {task.grade_id} has no solution cell above it"
+            assert task.kind in ("program", "value", "function")
+            if task.kind == "program":
+                assert set(task.programs) == set(task.solutions)
+            if task.kind == "value":
+                assert task.names
+
+
+def test_chapter_4_tasks() -> None:
+    plan = plan_notebook(ROOT / "source" / "ch04" / "ch04.ipynb")
+    assert [t.kind for t in plan.tasks] == ["program", "program", "value", "program"]
+    assert plan.tasks[2].names == ["predicted"]
+    assert plan.tasks[0].programs == {"ch04_task1": "ch04_task1.py"}
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_test_cells_end_without_a_bare_value(assignment: str) -> None:
+    for path in sorted((ROOT / "source" / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or not meta.get("grade"):
+                continue
+            last = ast.parse(cell.source).body[-1]
+            if isinstance(last, ast.Expr):
+                call = last.value
+                assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+                    call.func.id not in RETURNS_VALUE, \
+                    f"{path.name} {meta['grade_id']}: ends with a bare value ({ast.unparse(last)[:60]}); assign it (`_ = ...`)"
+
+
+def test_feedback_hides_hidden_tests() -> None:
+    source = "visible()\n### BEGIN HIDDEN TESTS\nsecret_check()\n### END HIDDEN TESTS"
+    assert HIDDEN.sub(HIDDEN_NOTE, source) == "visible()\n" + HIDDEN_NOTE
+
+
+@pytest.fixture(scope="module")
+def box() -> Sandbox:
+    return Sandbox.detect(ROOT)
+
+
+def sandboxed(box: Sandbox, code: str, tmp_path: Path, env: dict[str, str] | None = None,
+              timeout: float = 60) -> tuple[int, str]:
+    box.prepare_scratch(tmp_path, 0)
+    os.chmod(tmp_path, 0o777)
+    proc = box.start([sys.executable, "-I", "-c", code], tmp_path, 0, extra_env=env, stdin=subprocess.DEVNULL)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        box.kill(proc)
+    return proc.returncode, out.decode() + err.decode()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grading sandbox is Linux only")
+def test_sandbox_hides_the_course_and_the_network(box: Sandbox, tmp_path: Path) -> None:
+    if not box.bwrap:
+        pytest.skip("bubblewrap cannot run here: " + "; ".join(box.missing))
+    code = f"""
+import os, socket
+print("source", os.path.exists({str(ROOT / 'source')!r}), "gradebook", os.path.exists({str(ROOT / 'gradebook.db')!r}))
+print("helpers", os.path.exists({str(ROOT / 'helpers' / '__init__.py')!r}))
+try:
+    open({str(ROOT / 'helpers' / 'grading' / 'pwned.txt')!r}, "w")
+    print("helpers writable")
+except OSError:
+    print("helpers read-only")
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2)
+    print("network yes")
+except OSError:
+    print("network no")
+print("uid", os.getuid(), "pid", os.getpid())
+"""
+    code_rc, out = sandboxed(box, code, tmp_path)
+    assert code_rc == 0, out
+    assert "source False gradebook False" in out
+    assert "helpers True" in out and "helpers read-only" in out
+    assert "network no" in out
+    if box.as_user:
+        assert "uid 60000" in out
+    assert "pid 1 " not in out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grading sandbox is Linux only")
+def test_killing_the_sandbox_kills_a_double_forked_daemon(box: Sandbox, tmp_path: Path) -> None:
+    import psutil
+
+    run_id = "unit-" + uuid.uuid4().hex
+    code = """
+import os, sys, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(600)
+    os._exit(0)
+time.sleep(0.5)
+print("forked", flush=True)
+"""
+    box.prepare_scratch(tmp_path, 0)
+    tag = "course-autograde-" + uuid.uuid4().hex
+    os.environ["COURSE_AUTOGRADE_RUN"] = run_id
+    try:
+        proc = box.start([sys.executable, "-I", "-c", code], tmp_path, 0, tag=tag, stdin=subprocess.DEVNULL)
+    finally:
+        del os.environ["COURSE_AUTOGRADE_RUN"]
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert b"forked" in line
+
+    def daemons() -> list[int]:
+        found = []
+        for p in psutil.process_iter(["pid"]):
+            try:
+                if p.environ().get("COURSE_AUTOGRADE_RUN") == run_id and p.status() != psutil.STATUS_ZOMBIE:
+                    found.append(p.pid)
+            except psutil.Error:
+                continue
+        return found
+
+    assert daemons(), "the daemon should be running before the sandbox is killed"
+    assert box.kill(proc, tag) == []
+    assert daemons() == []
