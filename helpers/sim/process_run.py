@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from helpers.sim._cli import simulator_parser
+
 __all__ = [
     "Instruction",
     "IoDonePolicy",
@@ -428,11 +430,9 @@ _PREDICT_TEXT = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.sim.process_run",
-        description="Process-state simulator (compatible with OSTEP process-run.py).",
-    )
-    parser.add_argument("-s", "--seed", type=int, default=0, help="random seed for -l")
+    parser = simulator_parser("process_run",
+                              "Process-state simulator (compatible with OSTEP process-run.py).",
+                              seed_help="random seed for -l")
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "-l", "--processlist", default="",

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from helpers.sim._cli import simulator_parser
+
 __all__ = [
     "Job",
     "JobStats",
@@ -259,11 +261,9 @@ _PREDICT_TEXT = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.sim.scheduler",
-        description="CPU scheduler simulator (compatible with OSTEP scheduler.py).",
-    )
-    parser.add_argument("-s", "--seed", type=int, default=0, help="random seed")
+    parser = simulator_parser("scheduler",
+                              "CPU scheduler simulator (compatible with OSTEP scheduler.py).",
+                              seed_help="random seed")
     parser.add_argument("-j", "--jobs", type=int, default=3, help="number of random jobs")
     parser.add_argument("-l", "--jlist", default="", help="job lengths, e.g. 10,15,20")
     parser.add_argument("-m", "--maxlen", type=int, default=10, help="max length of a random job")
