@@ -1,7 +1,8 @@
 """Every ``COURSE_*`` environment variable of the course, in one table (stdlib only, cheap).
 
-The helpers read them only through this module (``settings.TRACE_DIR.get()``); worker
-processes import it at start-up, so it must not import anything heavy. ``course.py`` and the
+The launcher, the bootstrap, the recorder and the start-method resolution read them through
+this module (``settings.TRACE_DIR.get()``); worker processes import it at start-up, so it must
+not import anything heavy. ``course.py`` and the
 test tools (``tests/``) run without the helpers package and read their own variables directly;
 they are listed here so that one table names them all. ``python -m helpers.settings`` prints it.
 """
@@ -10,16 +11,19 @@ from __future__ import annotations
 import os
 
 __all__ = ["Setting", "ALL", "RUN_ID", "START_METHOD", "TRACE_DIR", "TRACE_MAX_EVENTS",
-           "TEST_JOBS", "GRADING_TAG", "TEST_TOKEN", "CHROMIUM", "BROWSER_RUN", "table"]
+           "TEST_JOBS", "GRADING_TAG", "AUTOGRADE_RUN", "TEST_TOKEN", "CHROMIUM", "BROWSER_RUN",
+           "table"]
 
 
 class Setting:
     """One environment variable: its name, what it means, its default and who reads it."""
 
-    __slots__ = ("name", "meaning", "default", "read_by")
+    __slots__ = ("name", "meaning", "default", "read_by", "choices")
 
-    def __init__(self, name: str, meaning: str, default: str | None, read_by: str) -> None:
+    def __init__(self, name: str, meaning: str, default: str | None, read_by: str,
+                 choices: tuple[str, ...] = ()) -> None:
         self.name, self.meaning, self.default, self.read_by = name, meaning, default, read_by
+        self.choices = choices  # the values that mean something, when there is a fixed set
 
     def get(self) -> str | None:
         """The variable's value, or the default when it is unset or empty."""
@@ -47,7 +51,8 @@ START_METHOD = Setting(
     "fork / spawn / forkserver: the default multiprocessing start method of course programs and "
     "graded tasks (the grader sets it to grade under each method); unset: the platform default",
     None, "helpers/run/startmethods.py, helpers/run/launcher.py (sets it for the program), "
-    "helpers/run/_boot/sitecustomize.py")
+    "helpers/run/_boot/sitecustomize.py",
+    choices=("fork", "spawn", "forkserver"))
 TRACE_DIR = Setting(
     "COURSE_TRACE_DIR",
     "set by the launcher when tracing: the folder where every process writes events-<pid>.log",
@@ -74,13 +79,18 @@ CHROMIUM = Setting(
     "COURSE_CHROMIUM",
     "path of the Chromium/Chrome the browser test drives (default: chromium on PATH)",
     None, "course.py, tests/browser/labserver.py, tests/browser/conftest.py")
+AUTOGRADE_RUN = Setting(
+    "COURSE_AUTOGRADE_RUN",
+    "set by the tests on a sandboxed autograde run, to find every process it left behind",
+    None, "tests/test_grading_autograde.py, tests/test_grading_units.py (set and read), "
+    "helpers/grading/sandbox.py (passes it into the sandbox)")
 BROWSER_RUN = Setting(
     "COURSE_BROWSER_RUN",
     "set by the browser test on its JupyterLab server, to stop every process of it at the end",
     None, "tests/browser/labserver.py (sets and reads)")
 
 ALL: tuple[Setting, ...] = (RUN_ID, START_METHOD, TRACE_DIR, TRACE_MAX_EVENTS, TEST_JOBS,
-                            GRADING_TAG, TEST_TOKEN, CHROMIUM, BROWSER_RUN)
+                            GRADING_TAG, AUTOGRADE_RUN, TEST_TOKEN, CHROMIUM, BROWSER_RUN)
 
 
 def table() -> str:

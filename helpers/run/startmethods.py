@@ -13,7 +13,7 @@ import sys
 from helpers.settings import START_METHOD
 
 ENV_VAR = START_METHOD.name
-KNOWN_METHODS = ("fork", "spawn", "forkserver")
+KNOWN_METHODS = START_METHOD.choices
 
 
 class StartMethodError(ValueError):

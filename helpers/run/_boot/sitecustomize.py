@@ -24,7 +24,6 @@ import sys
 
 _BOOT_DIR = os.path.dirname(os.path.abspath(__file__))
 _HELPERS_DIR = os.path.dirname(os.path.dirname(_BOOT_DIR))  # helpers/run/_boot -> helpers
-_METHODS = ("fork", "spawn", "forkserver")
 
 
 def _load_helper(name):
@@ -102,8 +101,8 @@ class _StartMethodHook:
         return None
 
 
-def _install_start_method(method):
-    if method not in _METHODS:
+def _install_start_method(method, known):
+    if method not in known:
         return
     ctxmod = sys.modules.get("multiprocessing.context")
     if ctxmod is not None:
@@ -136,7 +135,7 @@ def _main():
     settings = _load_helper("settings")
     if settings.RUN_ID.get():
         _load_helper("run.childio").install()
-        _install_start_method(settings.START_METHOD.get() or "")
+        _install_start_method(settings.START_METHOD.get() or "", settings.START_METHOD.choices)
         if settings.TRACE_DIR.get():
             _load_helper("events")
             _load_helper("trace.recorder").install_from_env()
