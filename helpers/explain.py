@@ -88,6 +88,18 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
           "减到 0 以下就抛出 ValueError: task_done() called too many times。"
           "常见原因：一个任务调用了两次 task_done()，或者对没有 get() 到的东西调用了它。",
           "每次 get() 到一个任务，处理完之后正好调用一次 q.task_done()（可以放在 try/finally 的 finally 里）。")),
+    (re.compile(r"semaphore or lock released too many times"),
+     Hint("release() 了一把没有被锁住的锁",
+          "multiprocessing.Lock 被释放的次数比获取的次数多：对没有锁住的锁调用 release() 会抛出 ValueError"
+          "（threading.Lock 抛出的是 RuntimeError）。常见原因：acquire() 失败（超时返回 False）后照样 release()，"
+          "或者在 with lock: 里面又手动 release() 了一次。",
+          "用 with lock: 代替成对的 acquire()/release()；用 acquire(timeout=...) 时，只在它返回 True 之后才 release()。")),
+    (re.compile(r"NameError: name '\w*lock\w*' is not defined", re.IGNORECASE),
+     Hint("子进程里没有这把锁：锁要作为参数传给子进程",
+          "锁是在 if __name__ == \"__main__\": 里创建的，目标函数却把它当全局变量用。fork 下子进程复制了父进程的全部变量，"
+          "碰巧能用；spawn/forkserver 下子进程重新导入主模块，不运行 __main__ 代码块，所以没有这个名字。"
+          "（把锁建在模块顶层也不行：那样每个子进程会各建一把新锁，互斥不起作用。）",
+          "在 if __name__ == \"__main__\": 里创建锁，写进 Process(target=..., args=(lock, ...))，目标函数多一个参数接收它。")),
     (re.compile(r"objects should only be shared between processes\s+through inheritance"),
      Hint("锁 (Lock) 或队列 (Queue) 传递的方式不对",
           "multiprocessing 的 Lock、Queue 只能在创建进程时通过 Process(args=...) 传给子进程"
@@ -180,7 +192,8 @@ def explain_hang(trace: Trace) -> list[Hint]:
             f"程序卡住了：{who} 停在 {call}",
             f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
             fix))
-    return hints + _join_before_drain_hints(trace, pending) + _pipeline_hints(trace, pending)
+    return (hints + _lock_hints(trace, pending) + _join_before_drain_hints(trace, pending)
+            + _pipeline_hints(trace, pending))
 
 
 def _join_before_drain_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
@@ -276,6 +289,62 @@ def _pipeline_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
 def _generic_stuck(kind: EventKind) -> tuple[str, str, str]:
     _, what, fix = _GENERIC_STUCK
     return kind.value, what.format(state=WAITS[kind].state.value), fix
+
+
+def _lock_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
+    """Processes stuck in ``acquire()`` (chapter 07): who holds that lock, and a deadlock when
+    the holders wait for each other's locks (a cycle of lock waits)."""
+    waiting = {pid: e.obj for pid, e in pending.items() if e.kind is EventKind.LOCK_WAIT}
+    if not waiting:
+        return []
+    names = {p.pid: p.name for p in trace.processes}
+    ended = {e.pid for e in trace.events if e.kind in (EventKind.PROC_END, EventKind.EXIT)}
+    ended |= {p.pid for p in trace.processes if p.exitcode is not None}
+    holder: dict[str, int] = {}
+    for iv in trace.lock_holds():  # holds never released end with their process
+        if not any(e.pid == iv.pid and e.obj == iv.obj and e.kind is EventKind.LOCK_RELEASE
+                   and e.t >= iv.t1 for e in trace.events):
+            holder[iv.obj] = iv.pid
+    hints: list[Hint] = []
+    seen: set[frozenset[int]] = set()
+    waiters: dict[str, list[int]] = {}
+    for pid, lock in sorted(waiting.items()):
+        owner = holder.get(lock)
+        if owner is None or owner == pid:
+            continue
+        other = waiting.get(owner)
+        if other is None or holder.get(other) != pid:
+            waiters.setdefault(lock, []).append(pid)
+            continue
+        pair = frozenset((pid, owner))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        who, owner_name = f"{names.get(pid, 'pid')} (pid {pid})", f"{names.get(owner, 'pid')} (pid {owner})"
+        label, other_label = trace.label(lock), trace.label(other)
+        hints.append(Hint(
+            f"死锁（deadlock）：{who} 和 {owner_name} 互相等待",
+            f"{who} 拿着 {other_label}、在等 {label}；{owner_name} 拿着 {label}、在等 {other_label}。"
+            "两个进程按相反的顺序获取这两把锁，各自拿到一把后都在等对方的那把，谁也无法继续。",
+            "给所有锁规定一个全局顺序（例如总是先 lock_a 再 lock_b），每个进程都按这个顺序获取；"
+            "或者获取第二把锁时用 acquire(timeout=...)，拿不到就放开手里的锁、稍后重试。"))
+    for lock, pids in waiters.items():
+        owner = holder[lock]
+        who = "、".join(f"{names.get(pid, 'pid')} (pid {pid})" for pid in pids)
+        owner_name, label = f"{names.get(owner, 'pid')} (pid {owner})", trace.label(lock)
+        if owner in ended:
+            hints.append(Hint(
+                f"{label} 被一个已经结束的进程拿着，永远不会被释放",
+                f"{who} 在等 {label}，可拿着它的 {owner_name} 已经结束了，却没有 release()。"
+                "锁不知道它的主人已经不在：进程结束（或被 terminate()）时不会自动释放它拿着的 multiprocessing 锁。",
+                "用 with lock: 代替 acquire()/release()，保证每条路径（包括异常）都会释放；"
+                "不要 terminate() 可能拿着锁的进程。"))
+        else:
+            hints.append(Hint(
+                f"{label} 一直被 {owner_name} 拿着",
+                f"{who} 在等 {label}，而 {owner_name} 拿着它一直没有释放。",
+                f"看看 {owner_name} 拿着锁的时候在等什么，或者是不是漏了 release()；用 with lock: 最稳妥。"))
+    return hints
 
 
 def format_hints(hints: list[Hint]) -> str:

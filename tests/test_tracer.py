@@ -136,6 +136,10 @@ if __name__ == "__main__":
         here.recv()
     except EOFError:
         print("pipe closed")
+    with open("db.json", "w") as f:   # file_write (chapter 07)
+        f.write("{}")
+    with open("db.json") as f:        # file_read
+        f.read()
 """
 
 
