@@ -91,8 +91,9 @@ _QUEUE_KINDS = frozenset({EventKind.PUT, EventKind.PUT_WAIT, EventKind.GET, Even
                           EventKind.TASK_DONE, EventKind.QJOIN_BEGIN, EventKind.QJOIN_END})
 _PIPE_KINDS = frozenset({EventKind.PIPE, EventKind.SEND, EventKind.RECV, EventKind.RECV_WAIT})
 _ENDS_NEEDING_WAITED = frozenset(w.end for w in WAITS.values() if w.end_needs_waited)
-_DEFAULT_NAMES = {"main": "MainProcess", "fork": "fork child", "spawn": "spawn child",
-                  "forkserver": "forkserver", "resource_tracker": "resource_tracker"}
+# A process's name from its role when multiprocessing did not name it; a helper process
+# (events.HELPER_ROLES) is named by its role.
+_DEFAULT_NAMES = {"main": "MainProcess", "fork": "fork child", "spawn": "spawn child"}
 
 
 def _int_or_none(text: str | None) -> int | None:
