@@ -1,0 +1,82 @@
+"""helpers.predict: a "predict, then run" cell says in Chinese how far off the guess was."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers.predict import compare_guess, describe_guess, seconds_in
+from helpers.run.launcher import RunResult, run_code
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_no_guess_yet_gets_a_reminder_naming_the_variable() -> None:
+    result = describe_guess(None, 0.97, what="并发 join 的总时间", variable="guess_concurrent")
+    assert result.guess is None and result.error is None
+    assert "guess_concurrent" in result.text and "None" in result.text and "0.97 s" in result.text
+
+
+@pytest.mark.parametrize(("guess", "actual", "words"), [
+    (1.0, 0.97, ["高估了 0.03 s", "差 3%", "很准"]),
+    (0.5, 1.84, ["低估了 1.34 s", "差 73%", "差得比较多"]),
+    (2.2, 1.84, ["高估了 0.36 s", "差 20%", "接近了"]),
+    (1.84, 1.84, ["完全猜中"]),
+])
+def test_a_guess_is_compared_in_chinese(guess: float, actual: float, words: list[str]) -> None:
+    text = describe_guess(guess, actual, what="串行", unit="s").text
+    for word in words:
+        assert word in text, text
+
+
+def test_ticks_and_a_guess_that_is_not_a_number() -> None:
+    ticks = describe_guess(10, 8, what="总周期数", unit="个周期", digits=0)
+    assert ticks.text == "总周期数：你预测 10 个周期，实际 8 个周期，高估了 2 个周期（差 25%）。接近了。"
+    assert ticks.error == 2 and ticks.relative_error == pytest.approx(0.25)
+    words = describe_guess("大约一秒", 0.97, what="并发")
+    assert words.guess is None and "应该是一个数" in words.text and "'大约一秒'" in words.text
+    assert "应该是一个数" in describe_guess(True, 1.0, what="x").text
+    assert describe_guess(1, 0, what="x", digits=0, unit="").relative_error == float("inf")
+
+
+def test_compare_guess_prints_the_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    assert compare_guess(0.9, 0.97, what="并发") is None  # nothing extra shown as the cell's value
+    assert capsys.readouterr().out == describe_guess(0.9, 0.97, what="并发").text + "\n"
+
+
+def test_seconds_in_reads_what_a_real_program_reported() -> None:
+    run = run_code('print("main: all joined after 0.42 s")\nprint("other 9 s")', timeout=30)
+    assert isinstance(run, RunResult)
+    assert seconds_in(run, "main: all joined after") == 0.42
+    assert seconds_in(run, "main: all joined after", name="MainProcess") == 0.42
+    with pytest.raises(ValueError, match="no output line"):
+        seconds_in(run, "nothing like this")
+
+
+def test_sentences_survive_the_nbval_sanitizer() -> None:
+    """The varying seconds must be rewritten by tests/sanitize.cfg ("0.97 s" -> "<T> s")."""
+    cfg = (ROOT / "tests" / "sanitize.cfg").read_text(encoding="utf-8")
+    pattern = re.search(r"\[seconds\]\nregex: (.+)\nreplace: (.+)", cfg)
+    assert pattern
+    regex, replace = pattern.group(1), pattern.group(2)
+    committed = re.sub(regex, replace, describe_guess(None, 0.97, what="并发", variable="g").text)
+    assert "<T> s" in committed and not re.search(r"\d", committed), committed
+    guessed = re.sub(regex, replace, describe_guess(1.0, 0.97, what="并发").text)
+    assert guessed.count("<T> s") == 3, guessed
+
+
+def test_every_numeric_guess_in_the_lectures_is_compared() -> None:
+    """A lecture cell that asks for a numeric guess (``x = None  # ...``) has a later cell that
+    passes that variable to compare_guess."""
+    missing = []
+    for path in sorted((ROOT / "notebooks").glob("0[0-6]-*.ipynb")):
+        cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        sources = ["".join(c["source"]) for c in cells]
+        for i, source in enumerate(sources):
+            for name in re.findall(r"^(\w*(?:guess|my_)\w*) = None\b", source, flags=re.M):
+                later = "\n".join(sources[i + 1:])
+                if not re.search(rf"compare_guess\(\s*{name}\b", later):
+                    missing.append(f"{path.name}: {name}")
+    assert not missing, f"guesses never compared with the result: {missing}"
