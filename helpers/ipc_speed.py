@@ -1,0 +1,127 @@
+"""Throughput of Queue, Pipe and shared memory, measured by a real program (chapter 08).
+
+The measuring program (the lecture's ``ipc_speed.py``) prints one line per measurement::
+
+    channel=queue size=100 messages=2000 seconds=0.0345
+
+and the notebook turns them into a table and a chart::
+
+    run = helpers.run_script("ipc_speed.py", trace=False, echo=False)
+    rows = speeds(run)                # [Speed(channel, size, messages, seconds), ...]
+    print(format_speeds(rows))        # "... · 0.03 s · 57971 msg/s · 5.8 MB/s" per row
+    plot_speeds(rows)                 # -> Figure: messages/s per channel, small vs large
+
+Times, message rates and byte rates are printed as ``<x> s``, ``<x> msg/s`` and ``<x> MB/s``,
+the forms ``tests/sanitize.cfg`` rewrites, and never padded, so a notebook that prints them
+stays comparable under nbval while the committed output keeps the real numbers.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = ["Speed", "SpeedLineError", "speeds", "format_speeds", "plot_speeds", "CHANNELS"]
+
+LINE = re.compile(r"^channel=(?P<channel>[\w-]+) size=(?P<size>\d+) messages=(?P<n>\d+) "
+                  r"seconds=(?P<s>\d+(?:\.\d+)?(?:e-?\d+)?)$")
+CHANNELS = {"queue": "Queue", "pipe": "Pipe", "shm": "shared memory"}
+_COLORS = {"queue": "#8e6fbf", "pipe": "#1f78b4", "shm": "#e08214"}
+
+
+class SpeedLineError(ValueError):
+    """The measuring program printed no measurement line (it failed or printed something else)."""
+
+
+@dataclass(frozen=True)
+class Speed:
+    """``messages`` messages of ``size`` bytes each went through ``channel`` in ``seconds``."""
+
+    channel: str
+    size: int
+    messages: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        """Messages per second."""
+        return self.messages / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def megabytes_per_second(self) -> float:
+        """Payload megabytes (10**6 bytes) per second."""
+        return self.per_second * self.size / 1e6
+
+    @property
+    def label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)
+
+
+def speeds(run_or_lines: Any) -> list[Speed]:
+    """The measurement lines of a run (a RunResult, or an iterable of text lines)."""
+    lines: Iterable[str]
+    lines = run_or_lines.lines() if hasattr(run_or_lines, "lines") else run_or_lines
+    rows = [Speed(m["channel"], int(m["size"]), int(m["n"]), float(m["s"]))
+            for m in (LINE.match(str(text).strip()) for text in lines) if m]
+    if not rows:
+        raise SpeedLineError("测量程序没有打印任何 `channel=... size=... messages=... seconds=...` 行："
+                             "先看看它的输出和错误信息。")
+    return rows
+
+
+def _size_text(size: int) -> str:
+    if size >= 1_000_000 and size % 1_000_000 == 0:
+        return f"{size // 1_000_000} MB"
+    if size >= 1_000 and size % 1_000 == 0:
+        return f"{size // 1_000} kB"
+    return f"{size} B"
+
+
+def format_speeds(rows: Sequence[Speed]) -> str:
+    """One line per measurement: channel, message size, count, time, msg/s, MB/s (unpadded numbers)."""
+    width = max(len(r.label) for r in rows)
+    out = []
+    for r in rows:
+        out.append(f"{r.label:<{width}} · {_size_text(r.size):>6} × {r.messages:<5} · "
+                   f"{r.seconds:.3f} s · {r.per_second:.0f} msg/s · {r.megabytes_per_second:.1f} MB/s")
+    return "\n".join(out)
+
+
+def plot_speeds(rows: Sequence[Speed], ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Grouped bars: messages per second (log scale) for each message size and channel,
+    each bar labelled with its MB/s."""
+    if ax is None:
+        fig = Figure(figsize=(8, 3.8), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()
+    sizes = sorted({r.size for r in rows})
+    channels = [c for c in CHANNELS if any(r.channel == c for r in rows)]
+    channels += sorted({r.channel for r in rows} - set(channels))
+    width = 0.8 / max(len(channels), 1)
+    for i, ch in enumerate(channels):
+        xs, ys, labels = [], [], []
+        for j, size in enumerate(sizes):
+            found = [r for r in rows if r.channel == ch and r.size == size]
+            if found:
+                xs.append(j + (i - (len(channels) - 1) / 2) * width)
+                ys.append(found[0].per_second)
+                labels.append(f"{found[0].megabytes_per_second:.0f} MB/s"
+                              if found[0].megabytes_per_second >= 10
+                              else f"{found[0].megabytes_per_second:.1f} MB/s")
+        bars = ax.bar(xs, ys, width=width * 0.95, color=_COLORS.get(ch, "#999999"),
+                      label=CHANNELS.get(ch, ch))
+        ax.bar_label(bars, labels=labels, padding=2, fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(sizes)), [f"{_size_text(s)} messages" for s in sizes])
+    ax.set_ylabel("messages per second (log)")
+    ax.set_ylim(top=ax.get_ylim()[1] * 3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper right", frameon=False, fontsize=9)
+    ax.set_title(title or "Messages per second (bar labels: payload MB/s)", loc="left", fontsize=11)
+    return fig
