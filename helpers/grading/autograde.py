@@ -751,9 +751,9 @@ def write_outputs(course: Path, assignment: str, result: SubmissionResult) -> No
 
 
 def default_jobs() -> int:
-    """Submissions graded at once: grading mostly waits (programs sleep, kernels start), so
-    twice the cores, at least 2, at most 16."""
-    return max(2, min(16, 2 * (os.cpu_count() or 1)))
+    """Submissions graded at once: grading mostly waits (programs sleep, checks wait for
+    timeouts), so four per core, at most 16."""
+    return max(2, min(16, 4 * (os.cpu_count() or 1)))
 
 
 def main(argv: list[str] | None = None) -> int:
