@@ -3,7 +3,10 @@
 How the pieces fit::
 
     pytest ── Popen (new session) ──> python -m jupyter lab --port P --IdentityProvider.token T
-       │                               root_dir = <tmp>/course   (a COPY of notebooks/ + release/)
+       │                               root_dir = <tmp>/course   (a COPY of notebooks/ + release/,
+       │                               with the student workspace work/ made by course.py)
+       │                               the arguments and environment of `course.py lab` (student
+       │                               mode unless instructor=True: course-lab/ config, --allow-root as root)
        │                               runtime, settings, workspaces: under <tmp>/course/.lab/
        │                                   └── kernels (their own sessions) ── %%run_program workers
        │
@@ -18,6 +21,7 @@ fixture fails if something survived even that.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -31,6 +35,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import psutil
 
@@ -49,13 +54,10 @@ INSTALL_HELP = (
     "  或者把环境变量 COURSE_CHROMIUM 设为任一 Chromium/Chrome 可执行文件的路径。\n"
     "（在 Debian 上以 root 身份运行 python3 course.py test 时会自动安装。）"
 )
-# Lab settings for a predictable page: every cell in the DOM (no virtual scrolling), no news
-# or update toasts covering the toolbar.
+# Lab settings for a predictable page: every cell in the DOM (no virtual scrolling). The news
+# and update toasts are NOT turned off here: course.py's own configuration must do that.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False,
-    },
 }
 
 
@@ -125,12 +127,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def course_module() -> ModuleType:
+    """The repo's course.py as a module (stdlib only; importing it runs no command)."""
+    spec = importlib.util.spec_from_file_location("course_for_browser_test", ROOT / "course.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def copy_course(dest: Path) -> Path:
-    """Copy what a student opens (lectures, released assignments, nbgrader config) to ``dest``."""
+    """Copy what a student opens (lectures, released assignments, nbgrader config) to ``dest``
+    and make the student workspace there as ``course.py lab`` does."""
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".programs")
     for folder in ("notebooks", "release"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
     shutil.copy2(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    course_module().prepare_workspace(dest)
     return dest
 
 
@@ -148,8 +161,9 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def start_lab(root: Path, marker: str) -> Lab:
-    """Start ``python -m jupyter lab`` from this environment on a free port serving ``root``."""
+def start_lab(root: Path, marker: str, *, instructor: bool = False) -> Lab:
+    """Start ``python -m jupyter lab`` from this environment on a free port serving ``root``,
+    configured as ``course.py lab`` (``--instructor`` when ``instructor``) configures it."""
     lab_dir = root / ".lab"
     for sub in ("runtime", "settings", "workspaces", "config", "data"):
         (lab_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -168,15 +182,17 @@ def start_lab(root: Path, marker: str) -> Lab:
         "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
     })
     env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    course_args, course_env = course_module().lab_arguments(root, instructor=instructor)
+    env.update(course_env)
     log = lab_dir / "server.log"
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
+        *course_args,
         f"--LabApp.user_settings_dir={lab_dir / 'settings'}",
         f"--LabApp.workspaces_dir={lab_dir / 'workspaces'}",
-        "--allow-root",  # CI containers run as root; harmless otherwise
     ]
     with log.open("wb") as log_file:
         process = subprocess.Popen(

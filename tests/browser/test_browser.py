@@ -6,7 +6,11 @@ notebooks/ and release/) and checks what only a browser shows:
 * a ``%%run_program`` cell prints its children's lines while the cell is still running, and the
   timing chart of that run is a rendered image;
 * moving a simulator widget's slider redraws its chart;
-* a released assignment has nbgrader's Validate button, and validating shows the results dialog.
+* a released assignment has nbgrader's Validate button, and validating shows the results dialog;
+* the student's side (served as ``course.py lab`` serves it, student mode): the lab has no Jupyter
+  news question and no nbgrader instructor panel; a student opens an assignment from the
+  workspace ``work/``, answers wrong (a sample submission's mistake), and reads the whole Chinese
+  message in the test cell and in the Validate dialog.
 
 Screenshots of every step go to test-artifacts/browser/ (``FAILED-<step>.png`` when a step fails).
 The cells to use are found in the notebooks' own JSON, so the test follows the lectures as
@@ -27,14 +31,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from labserver import Lab  # this folder is on sys.path (see conftest.py)
+from labserver import Lab, copy_course, ours, start_lab, stop_lab  # this folder is on sys.path (see conftest.py)
 
 pytestmark = pytest.mark.usefixtures("hard_timeout")
 
 # Lectures whose chapters are about starting and joining processes come first.
 LIVE_NOTEBOOK_ORDER = ("05-", "04-", "06-", "03-", "02-", "00-")
 WIDGET_NOTEBOOK_ORDER = ("03-", "02-", "01-")
-ASSIGNMENT = "release/ch00/ch00.ipynb"
+ASSIGNMENT = "work/ch00/ch00.ipynb"  # the student's copy, made by course.py's prepare_workspace
+# A student's wrong answer: the sample submission whose mistake is join() inside the start loop.
+WRONG_SAMPLE = ("ch05", "serial_joins", "ch05_task1")
+ROOT = Path(__file__).resolve().parents[2]
 
 CHILD_MARKER = re.compile(r"^\[(?!MainProcess )([^\]\s]+) pid \d+\]", re.M)
 WIDGET_CALL = re.compile(r"^(?:\w+\s*=\s*)?\w+_widget\(", re.M)  # [w = ]x_widget(...)
@@ -395,4 +402,154 @@ def test_lectures_have_what_the_browser_test_needs() -> None:
     widget = find_widget_case(root)
     cells = json.loads((root / widget.notebook).read_text(encoding="utf-8"))["cells"]
     assert WIDGET_CALL.search(_source(cells[widget.cell]))
-    assert (root / ASSIGNMENT).is_file()
+    assert (root / "release" / Path(ASSIGNMENT).relative_to("work")).is_file()
+    assignment, _, task = WRONG_SAMPLE
+    assert task in wrong_answer()
+    cells = json.loads((root / "release" / assignment / f"{assignment}.ipynb").read_text("utf-8"))["cells"]
+    assert task_cells(cells, task)
+
+
+# --- the student's side -----------------------------------------------------------------------
+
+def wrong_answer() -> str:
+    """The answer of ``WRONG_SAMPLE``'s task, from tests/submissions (its ``# %% <task>`` part)."""
+    assignment, sample, task = WRONG_SAMPLE
+    text = (ROOT / "tests" / "submissions" / assignment / f"{sample}.py").read_text(encoding="utf-8")
+    parts = re.split(r"^# %% (\S+)\n", text, flags=re.M)
+    answers = dict(zip(parts[1::2], parts[2::2]))
+    return answers[task].rstrip("\n")
+
+
+def task_cells(cells: list[dict[str, Any]], task: str) -> tuple[int, int]:
+    """(index of the solution cell ``task``, index of its test cell: the next graded cell)."""
+    ids = [c.get("metadata", {}).get("nbgrader", {}) for c in cells]
+    answer = next(i for i, m in enumerate(ids) if m.get("grade_id") == task and m.get("solution"))
+    test = next(i for i in range(answer + 1, len(cells)) if ids[i].get("grade"))
+    return answer, test
+
+
+# Every element of the subtree that is wider than what it shows (text cut at the right edge).
+OVERFLOW_JS = """
+(root) => Array.from(root.querySelectorAll('*')).concat([root])
+  .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible'
+                 || e.getBoundingClientRect().right > root.getBoundingClientRect().right + 1)
+  .map((e) => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth)
+"""
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def chinese_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if CJK.search(line)]
+
+
+@pytest.mark.hard_timeout(120)
+def test_student_lab_has_no_news_question_and_no_instructor_panels(
+    lab: Lab, page: Any, artifacts: Path
+) -> None:
+    with step(page, artifacts, "10-student-lab"):
+        open_notebook(page, lab, ASSIGNMENT)
+        settings = lab.api("/lab/api/settings/@jupyterlab/apputils-extension:notification")
+        # course-lab/settings/overrides.json changes the defaults (the schema), not user settings.
+        defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}  # type: ignore[index]
+        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+        config = page.evaluate(
+            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+        assert "@jupyter/nbgrader:create-assignment" in config["disabledExtensions"], config
+        # What the student sees: no news toast, no Create Assignment panel, no Nbgrader menu,
+        # Validate on the assignment, the file browser in the workspace.
+        assert page.locator(".Toastify__toast, .jp-toast-message").filter(
+            has_text=re.compile("news|新闻", re.I)).count() == 0
+        assert page.locator('[title*="Create Assignment"], [data-id*="create-assignment"]').count() == 0
+        assert page.get_by_text("Create Assignment").count() == 0
+        assert page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
+        assert page.locator(".jp-NotebookPanel-toolbar .validate-button").is_visible()
+        crumbs = page.locator(".jp-BreadCrumbs").first.inner_text()
+        assert "work" in crumbs and "ch00" in crumbs, crumbs
+        # Outside the workspace everything is read-only: a lecture opened here is never saved.
+        lecture = sorted((lab.root / "notebooks").glob("00-*.ipynb"))[0].name
+        model = lab.api(f"/api/contents/notebooks/{lecture}?content=0")
+        assert model["writable"] is False  # type: ignore[index]
+
+
+@pytest.mark.hard_timeout(300)
+def test_student_answers_wrong_and_reads_the_whole_chinese_message(
+    lab: Lab, page: Any, artifacts: Path
+) -> None:
+    assignment, _, task = WRONG_SAMPLE
+    path = f"work/{assignment}/{assignment}.ipynb"
+    cells = json.loads((lab.root / path).read_text(encoding="utf-8"))["cells"]
+    answer_index, test_index = task_cells(cells, task)
+    with step(page, artifacts, "11-open-assignment-from-workspace"):
+        open_notebook(page, lab, path)
+    with step(page, artifacts, "12-wrong-answer"):
+        select_cell(page, answer_index)
+        page.keyboard.press("Enter")  # edit mode
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(wrong_answer())  # typed as a paste: no auto-indent
+        page.keyboard.press("Escape")
+        editor = cell_at(page, answer_index).locator(".cm-content")
+        assert "p.join()" in editor.inner_text()
+        select_cell(page, test_index)
+        menu_command(page, "Run", "notebook:run-all-above")
+        menu_command(page, "Run", "notebook:run-cell")
+        test_cell = cell_at(page, test_index)
+        error = test_cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        error.last.wait_for(state="visible", timeout=RUN_ALL_TIMEOUT_MS)
+        page.wait_for_function(RUN_ALL_DONE_JS, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+        test_cell.scroll_into_view_if_needed()
+        shown = test_cell.locator(".jp-OutputArea").inner_text()
+        message = chinese_lines(error.last.inner_text())
+        assert message, f"no Chinese message in the test cell:\n{shown[-1500:]}"
+        first = error.last.inner_text().strip().splitlines()[0]
+        assert CJK.search(first), f"the message must come first, not a traceback: {first!r}"
+        assert "helpers/grading" not in shown and "Traceback" not in shown, shown[-1500:]
+        assert "join" in " ".join(message), f"no hint about join() inside the start loop: {message}"
+        cut = test_cell.locator(".jp-OutputArea").evaluate(OVERFLOW_JS)
+        assert not cut, f"the message is cut off in the cell: {cut}"
+    with step(page, artifacts, "13-validate-dialog"):
+        page.locator(".jp-NotebookPanel-toolbar .validate-button").click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.wait_for(state="visible", timeout=VALIDATE_TIMEOUT_MS)
+        body = dialog.locator(".jp-Dialog-body")
+        text = body.inner_text()
+        missing = [line for line in message if line not in text]
+        assert not missing, f"lines of the message missing in the Validate dialog: {missing}\n{text[:3000]}"
+        cut = body.evaluate(OVERFLOW_JS)
+        assert not cut, f"the Validate dialog cuts the message off: {cut}"
+        assert "helpers/grading" not in text, text[:3000]
+        # Photograph the task's part of the dialog.
+        body.get_by_text(message[0][:20]).first.scroll_into_view_if_needed()
+    with step(page, artifacts, "14-validate-dialog-closed"):
+        dialog.locator(".jp-Dialog-footer button").last.click()
+        dialog.wait_for(state="detached")
+
+
+@pytest.mark.hard_timeout(150)
+def test_instructor_mode_has_create_assignment_and_formgrader(
+    browser: Any, artifacts: Path, tmp_path: Path
+) -> None:
+    """``course.py lab --instructor``: the same course with nbgrader's instructor tools."""
+    root = copy_course(tmp_path / "course")
+    server = start_lab(root, secrets.token_hex(8), instructor=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        with step(page, artifacts, "15-instructor-lab"):
+            open_notebook(page, server, ASSIGNMENT)
+            menu = page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader")
+            menu.wait_for(state="visible")
+            menu.click()
+            page.get_by_text("Formgrader").first.wait_for(state="visible")
+            page.keyboard.press("Escape")
+            config = page.evaluate(
+                "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+            assert "@jupyter/nbgrader:create-assignment" not in config.get("disabledExtensions", [])
+            panel = page.locator('.lm-TabBar-tab[title*="Create Assignment"], .lm-TabBar-tab[data-id*="create"]')
+            assert panel.count() >= 1, "no Create Assignment panel in instructor mode"
+            model = server.api("/api/contents/release?content=0")
+            assert model["writable"] is True  # type: ignore[index]
+    finally:
+        context.close()
+        stop_lab(server)
+        left = ours(root, server.marker)
+        assert not left, f"processes of the instructor lab survived: {left}"
