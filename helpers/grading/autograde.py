@@ -881,16 +881,26 @@ def summary(course: Path, assignment: str, grader: Grader, results: list[Submiss
     max_score = sum(p.max_score for p in grader.plans)
     out_dir = course / "grades" / assignment
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "grades.csv", "w", newline="", encoding="utf-8") as fh:
+    head = ["student_id", "assignment", *[c for c, _ in columns], "score", "max_score", "problems"]
+    rows: dict[str, list[str]] = {}
+    previous = out_dir / "grades.csv"
+    if previous.exists():  # a run for some students (--student) keeps the others' rows
+        with open(previous, newline="", encoding="utf-8") as fh:
+            old = list(csv.reader(fh))
+        if old and old[0] == head:
+            rows = {row[0]: row for row in old[1:] if row}
+    for res in results:
+        row = [res.student, assignment]
+        by_task = {g.task.grade_id: g for grades in res.notebooks.values() for g in grades}
+        row += [f"{by_task[t.grade_id].score:g}" if t.grade_id in by_task else "0" for _, t in columns]
+        row += [f"{res.score:g}", f"{max_score:g}", "; ".join(problem_list(res))]
+        rows[res.student] = row
+    with open(previous, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["student_id", "assignment", *[c for c, _ in columns], "score", "max_score", "problems"])
-        for res in results:
-            row = [res.student, assignment]
-            by_task = {g.task.grade_id: g for grades in res.notebooks.values() for g in grades}
-            row += [f"{by_task[t.grade_id].score:g}" if t.grade_id in by_task else "0" for _, t in columns]
-            row += [f"{res.score:g}", f"{max_score:g}", "; ".join(problem_list(res))]
-            writer.writerow(row)
-    histogram(out_dir / "scores.png", [r.score for r in results], max_score, assignment)
+        writer.writerow(head)
+        for student in sorted(rows):
+            writer.writerow(rows[student])
+    histogram(out_dir / "scores.png", [float(row[-3]) for row in rows.values()], max_score, assignment)
     print()
     print(f"{'student':<16}" + "".join(f"{c:>8}" for c, _ in columns) + f"{'total':>9}  problems")
     for res in results:
