@@ -50,6 +50,8 @@ class EventKind(str, Enum):
     KILL = "kill"
     REAPED = "reaped"              # parent learnt a child's exit status, obj = pid, detail code=
     DROPPED = "dropped"            # detail n= events not recorded so far (bound reached)
+    STOPPED = "stopped"            # written by the launcher into the main's file when it stops the
+                                   # run (detail why=timeout|interrupt): unfinished processes end here
     FILE_READ = "file_read"        # the program opened a file for reading: obj = absolute path, detail mode=
     FILE_WRITE = "file_write"      # opened for writing (w/a/x/+) or os.replace()d: obj = absolute path, detail mode=
 

@@ -66,8 +66,8 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
           "消费者读到哨兵就退出。")),
     (re.compile(r"in _feed\b[\s\S]{0,800}?(?:PicklingError|[Cc]an't pickle|cannot pickle)"),
      Hint("放进队列的对象无法序列化（pickle），它丢了",
-          "Queue.put() 只把对象放进本进程的缓冲区就返回，真正的序列化由后台的送料线程（feeder thread）"
-          "稍后完成；序列化失败时 put() 不会报错，送料线程只在标准错误里打印这段 traceback，"
+          "Queue.put() 只把对象放进本进程的缓冲区就返回，真正的序列化由后台的送出线程（feeder thread）"
+          "稍后完成；序列化失败时 put() 不会报错，送出线程只在标准错误里打印这段 traceback，"
           "对象被丢掉，等它的 get() 会一直等下去。",
           "只发送能序列化的数据：数字、字符串、列表、字典、元组……；不要发送 lambda、打开的文件、锁、"
           "套接字；函数用 def 定义在模块顶层，文件发送文件名或读出来的内容。")),
@@ -141,7 +141,13 @@ def explain(error: str | BaseException | None) -> list[Hint]:
     for pattern, hint in _RULES:
         if hint not in hints and pattern.search(text):
             hints.append(hint)
+    if any(h.title in _SENT_NOT_STARTED for h in hints):
+        # a lambda put on a queue / sent through a pipe: not a Process target problem
+        hints = [h for h in hints if h.title != "目标函数无法被序列化 (pickle)"]
     return hints
+
+
+_SENT_NOT_STARTED = {"放进队列的对象无法序列化（pickle），它丢了", "用管道发送的对象无法序列化（pickle）"}
 
 
 # What a process stuck in each kind of wait was doing, and what to do about it. The waits
@@ -223,7 +229,7 @@ def _join_before_drain_hints(trace: Trace, pending: dict[int, Event]) -> list[Hi
         hints.append(Hint(
             f"先 join() 了还没取完数据的队列：{names.get(child, 'pid')} (pid {child}) 结束不了",
             f"{names.get(child, 'pid')} 往 {label} 放了数据，还有 {left[full[0]]} 个没人取走；"
-            "放过数据的进程退出前要等后台的送料线程（feeder thread）把数据全部写进管道，"
+            "放过数据的进程退出前要等后台的送出线程（feeder thread）把数据全部写进管道，"
             "管道满了就要等有人读。而读数据的进程正停在 join() 等它结束：互相等待，谁也不能继续。",
             "先 get() 取完这个进程放入的全部数据，再 join() 它（取多少个，就是它放了多少个）。"))
     return hints

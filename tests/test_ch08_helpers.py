@@ -150,6 +150,14 @@ def test_joining_a_child_before_draining_its_queue_is_explained(tmp_path: Path, 
     """, start_method, timeout=3)
     assert result.timed_out and result.lines(stream="stdout") == []
     assert any(t.startswith("先 join() 了还没取完数据的队列：worker") for t in titles(result)), titles(result)
+    # the launcher marked when it stopped the run: the main's join wait lasts until then
+    trace = result.trace
+    assert trace.stopped_at is not None and trace.stopped_at > 1.0
+    joins = [iv for iv in trace.intervals(result.pid) if iv.state is State.JOIN_WAIT]
+    assert joins and joins[-1].t1 == trace.stopped_at
+    assert all(p.end == trace.stopped_at and p.exitcode is None for p in trace.processes)
+    ax = plot_timeline(result).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["stopped", "stopped"]
 
 
 def test_draining_before_join_ends_and_gets_no_such_hint(tmp_path: Path, start_method: str) -> None:
@@ -183,7 +191,7 @@ def test_lambda_put_on_a_queue_is_lost_and_explained(tmp_path: Path, start_metho
                 print("lost")
     """, start_method)
     assert result.lines(stream="stdout") == ["lost"]
-    assert "放进队列的对象无法序列化（pickle），它丢了" in titles(result)
+    assert titles(result) == ["放进队列的对象无法序列化（pickle），它丢了"]  # not the Process-target hint
 
 
 def test_open_file_sent_through_a_pipe_is_explained(tmp_path: Path, start_method: str) -> None:

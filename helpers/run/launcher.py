@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from helpers import settings
+from helpers.events import EventKind
 from helpers.explain import Hint, explain, explain_hang, format_hints
 from helpers.run import startmethods
 from helpers.run.childio import FrameParser
@@ -212,6 +213,8 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
         except KeyboardInterrupt:
             interrupted = True
     finally:
+        if (timed_out or interrupted) and trace_dir:
+            _mark_stopped(trace_dir, proc.pid, "timeout" if timed_out else "interrupt")
         try:
             leftovers = run.finish(grace=0.0 if (timed_out or interrupted) else 0.3)
         except KeyboardInterrupt:  # Stop pressed twice: finish the cleanup anyway, fast
@@ -454,6 +457,22 @@ def _echo(lines: Sequence[OutputLine]) -> None:
                 return
             group, current = [], line.stream
         group.append(line.format() + "\n")
+
+
+def _mark_stopped(trace_dir: str, pid: int, why: str) -> None:
+    """Record, on the tracer's clock, the moment the launcher stopped the run (before killing it).
+
+    Without it a process stuck in a wait would seem to end at its last event; with it the chart
+    shows the wait lasting until the run was stopped. Appended to the main process's own file.
+    """
+    path = os.path.join(trace_dir, f"events-{pid}.log")
+    if not os.path.exists(path):
+        return
+    try:
+        with open(path, "ab") as fh:  # O_APPEND: one whole line, like the recorder's writes
+            fh.write(f"{time.perf_counter_ns()}\t{EventKind.STOPPED.value}\t\twhy={why}\n".encode())
+    except OSError:
+        pass
 
 
 def _load_trace(trace_dir: str | None) -> Trace | None:

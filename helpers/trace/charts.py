@@ -151,7 +151,10 @@ def _draw_markers(ax: Axes, trace: Trace, procs: list[Any], lane: dict[int, int]
     for p in procs:
         y = lane[p.pid]
         ax.plot([p.start], [y], marker=">", color="black", markersize=6, linestyle="none")
-        if p.end is not None:
+        if p.end is not None and p.exitcode is None and p.end == trace.stopped_at:
+            ax.annotate("stopped", (p.end, y), xytext=(4, 5), textcoords="offset points",
+                        fontsize=8, color="#b2182b")
+        elif p.end is not None:
             ax.plot([p.end], [y], marker="s", color="black", markersize=5, linestyle="none")
             if p.exitcode is not None:
                 ax.annotate(f"exit {p.exitcode}", (p.end, y), xytext=(4, 5),

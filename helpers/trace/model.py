@@ -133,6 +133,9 @@ class Trace:
         self._by_pid: dict[int, list[Event]] = {}
         for e in self.events:
             self._by_pid.setdefault(e.pid, []).append(e)
+        stops = [e.t for e in self.events if e.kind is EventKind.STOPPED]
+        self.stopped_at: float | None = max(stops) if stops else None
+        """When the launcher stopped the run (timeout, Stop button); None if it ended by itself."""
         self._observed: dict[str, Event] = {}
         self._daemon_started: set[str] = set()
         self._created: dict[str, float] = {}  # child pid -> when Process.start() returned
@@ -206,8 +209,8 @@ class Trace:
                 end = observed.t
         if daemon is None:
             daemon = str(pid) in self._daemon_started
-        if end is None and evs:
-            end = evs[-1].t
+        if end is None and evs:  # never seen to end: alive until the run was stopped, if it was
+            end = max(evs[-1].t, self.stopped_at or 0.0)
         name = evs[0].name if evs else f"pid {pid}"
         start = evs[0].t if evs else 0.0
         # a spawned child exists (booting) before its interpreter can write its first event
