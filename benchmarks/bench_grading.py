@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,21 +53,33 @@ def scores(course: Path, assignment: str) -> dict[str, float]:
         return {s.student.id: s.score for s in gb.find_assignment(assignment).submissions}
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: list[float] = []   # CPU seconds of each run (this process's children)
+
+
 def run_baseline(course: Path, assignment: str) -> float:
+    cpu0 = children_cpu()
     t0 = time.perf_counter()
     done, _ = nbgrader_tagged(["autograde", assignment, "--force"], cwd=course, timeout=3600)
     seconds = time.perf_counter() - t0
+    CPU.append(children_cpu() - cpu0)
     if done.returncode != 0:
         raise SystemExit(f"nbgrader autograde failed:\n{done.stderr[-2000:]}")
     return seconds
 
 
 def run_command(course: Path, assignment: str, *extra: str) -> float:
+    cpu0 = children_cpu()
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "helpers.grading.autograde", assignment, "--quiet",
                            "--course", str(course), *extra], cwd=course, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=3600)
     seconds = time.perf_counter() - t0
+    CPU.append(children_cpu() - cpu0)
     if done.returncode != 0:
         raise SystemExit(f"course.py autograde failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return seconds
@@ -93,10 +106,16 @@ def main() -> None:
         all_course = make_course(Path(tmp) / "all", args.assignment, args.count)
         every = run_command(all_course, args.assignment, *jobs)
         rows.append(("course.py autograde (fork, spawn, forkserver)", every))
-    print(f"{'run':<52}{'total s':>9}{'s/submission':>14}{'vs baseline':>13}{'200x7 projected':>17}")
-    for name, seconds in rows:
+    cores = os.cpu_count() or 1
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine slows every run)")
+    print(f"{'run':<52}{'total s':>9}{'s/submission':>14}{'vs baseline':>13}{'200x7 projected':>17}"
+          f"{'CPU s/subm.':>13}")
+    for (name, seconds), cpu in zip(rows, CPU):
         per = seconds / args.count
-        print(f"{name:<52}{seconds:>9.1f}{per:>14.2f}{baseline / seconds:>12.2f}x{per * CLASS / 60:>13.1f} min")
+        print(f"{name:<52}{seconds:>9.1f}{per:>14.2f}{baseline / seconds:>12.2f}x{per * CLASS / 60:>13.1f} min"
+              f"{cpu / args.count:>13.2f}")
+    print(f"CPU-bound floor on {cores} idle cores: 200x7 x CPU s/submission / {cores} "
+          f"(command, all start methods: {CPU[-1] / args.count * CLASS / cores / 60:.1f} min)")
     print(f"same points as the baseline under fork: {'yes' if same else 'NO'}")
     print("targets: >= 2x the baseline; <= 20 min projected for 200 students x 7 assignments")
 
