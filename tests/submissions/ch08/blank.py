@@ -1,0 +1,2 @@
+# expected: 0
+# about: the released notebook handed in untouched
