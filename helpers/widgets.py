@@ -53,11 +53,13 @@ __all__ = [
     "LiveChart",
     "PredictThenReveal",
     "RecordingDisplay",
+    "SimulatorView",
     "WidgetView",
     "check_number",
     "controls_for",
     "figure_to_image",
     "interactive_chart",
+    "show",
 ]
 
 
@@ -83,6 +85,11 @@ def _ipython_display(obj: Any, *, display_id: bool | str | None = None) -> Any:
     from IPython.display import display
 
     return display(obj, display_id=display_id)
+
+
+def show(obj: Any, display: DisplayFunction | None = None) -> None:
+    """Display ``obj`` with ``display`` (tests pass a :class:`RecordingDisplay`), else IPython's."""
+    (display or _ipython_display)(obj)
 
 
 def figure_to_image(fig: Figure, *, dpi: int | None = None) -> Image:
@@ -392,6 +399,25 @@ class _RecordedHandle:
     def update(self, obj: Any, **kwargs: Any) -> None:
         self.recorder.updates.append((self.index, obj))
         self.recorder.log.append(obj)
+
+
+class SimulatorView:
+    """A simulator widget: controls (``box``, with a one-line text form for static exports), a
+    :class:`LiveChart` (``chart``) and a :class:`PredictThenReveal` (``predict``), shown in
+    that order. Subclasses build the three and say what the controls are set to."""
+
+    box: widgets.Box
+    chart: LiveChart
+    predict: PredictThenReveal
+
+    def _controls_text(self) -> str:
+        raise NotImplementedError
+
+    def show(self, display: DisplayFunction | None = None) -> None:
+        """Display the controls, the chart and the prediction box."""
+        show(WidgetView(self.box, self._controls_text()), display)
+        self.chart.show()
+        show(self.predict.view(), display)
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""What the simulators' charts and widgets share: a new Axes when none is given, the lane
-style of a Gantt chart, and showing a widget (the given display function, else IPython's).
+"""What the simulators' charts share: a new Axes when none is given, the lane style of a
+Gantt chart. (Their widgets share ``helpers.widgets.SimulatorView`` and ``show``.)
 
 The chart rule (every chart of the course): draw with the Figure API, never pyplot, so no
 figure lingers in pyplot's registry or is shown twice; draw on the ``ax`` given, else on a new
@@ -7,13 +7,10 @@ figure lingers in pyplot's registry or is shown twice; draw on the ``ax`` given,
 registers the formatter, see ``helpers.magics.register``)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-
-if TYPE_CHECKING:  # the charts must not import ipywidgets
-    from helpers.widgets import DisplayFunction
 
 LANE_HEIGHT = 0.7
 
@@ -31,12 +28,3 @@ def lane_style(ax: Axes) -> None:
         ax.spines[spine].set_visible(False)
     ax.tick_params(axis="y", length=0)
 
-
-def show(display: DisplayFunction | None, obj: Any) -> None:
-    """Display ``obj`` with ``display`` (tests pass a recorder), else IPython's display."""
-    if display is not None:
-        display(obj)
-        return
-    from IPython.display import display as ipython_display
-
-    ipython_display(obj)

@@ -30,7 +30,6 @@ from helpers.sim.multiprog import (
     run_multiprogrammed,
     utilisation,
 )
-from helpers.sim._plot import show as _show
 from helpers.sim.multiprog_chart import (
     add_state_legend,
     plot_runs,
@@ -44,6 +43,7 @@ from helpers.widgets import (
     PredictThenReveal,
     check_number,
     controls_for,
+    show,
 )
 
 __all__ = ["ChartWidget", "PredictionWidget", "DEFAULT_JOBS", "utilisation_widget",
@@ -109,7 +109,7 @@ def utilisation_widget(p: float = 0.5, n: int = 3, ps: Iterable[float] = (0.2, 0
     readout = widgets.HTML(value=html.escape(utilisation_readout(p, n)))
     _wire(chart, controls, readout, lambda p, n: utilisation_readout(p, n))
     box = widgets.VBox([*controls.values(), readout])
-    _show(display, box)
+    show(box, display)
     chart.show()
     return ChartWidget(chart, controls, readout, box)
 
@@ -136,7 +136,7 @@ def simulation_widget(p: float = 0.8, ticks: int = 10_000, seed: int = 0, n_max:
     readout = widgets.HTML(value=html.escape(_simulation_text(p, ticks, seed, n_max)))
     _wire(chart, controls, readout, lambda p, ticks, seed: _simulation_text(p, ticks, seed, n_max))
     box = widgets.VBox([*controls.values(), readout])
-    _show(display, box)
+    show(box, display)
     chart.show()
     return ChartWidget(chart, controls, readout, box)
 

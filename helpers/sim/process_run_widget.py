@@ -5,9 +5,7 @@
         tick slider <─link─> Play         ──> LiveChart redraw up to that tick
         PredictThenReveal: total time?    ──> the -c table and the -p statistics
 
-It displays its widgets and one chart output (a PNG that the controls update in place), and
-returns an object holding the controls, so tests (and curious students) can drive it from
-code. Without a live front end the static chart stays in the cell's output.
+The returned ``helpers.widgets.SimulatorView`` holds the controls, so tests can drive it.
 """
 from __future__ import annotations
 
@@ -17,7 +15,6 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.axes import Axes
 
-from helpers.sim._plot import show as _show
 from helpers.sim.process_run import (
     IoDonePolicy,
     ProcessRunTrace,
@@ -29,14 +26,8 @@ from helpers.sim.process_run import (
     simulate,
 )
 from helpers.sim.process_run_chart import plot_process_run
-from helpers.widgets import (
-    LABEL_STYLE,
-    DisplayFunction,
-    LiveChart,
-    PredictThenReveal,
-    WidgetView,
-    check_number,
-)
+from helpers.widgets import (LABEL_STYLE, DisplayFunction, LiveChart, PredictThenReveal,
+                             SimulatorView, check_number)
 
 __all__ = ["ProcessRunWidget", "process_run_widget"]
 
@@ -52,7 +43,7 @@ def _programs_html(programs: tuple[Program, ...]) -> str:
     return f"<b>程序 (programs)</b>，io 之后总跟着一条 io_done：<pre>{html.escape(rows)}</pre>"
 
 
-class ProcessRunWidget:
+class ProcessRunWidget(SimulatorView):
     """The process-state simulator as a widget (see :func:`process_run_widget`)."""
 
     def __init__(
@@ -138,11 +129,6 @@ class ProcessRunWidget:
     def _show_whole_run(self) -> None:
         self.tick.value = self.trace.total_time
 
-    def show(self, display: DisplayFunction | None = None) -> None:
-        """Display the controls, the chart and the prediction box."""
-        _show(display, WidgetView(self.box, self._controls_text()))
-        self.chart.show()
-        _show(display, self.predict.view())
 
 
 def process_run_widget(

@@ -4,9 +4,7 @@
         policy dropdown, quantum slider, job lengths text ──> schedule() again, answer hidden
         PredictThenReveal: average turnaround? ──> trace, statistics, and the Gantt chart
 
-It displays its widgets and one chart output (a PNG that the controls update in place), and
-returns an object holding the controls, so tests (and curious students) can drive it from
-code. Without a live front end the static chart stays in the cell's output.
+The returned ``helpers.widgets.SimulatorView`` holds the controls, so tests can drive it.
 """
 from __future__ import annotations
 
@@ -16,7 +14,6 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.axes import Axes
 
-from helpers.sim._plot import show as _show
 from helpers.sim.scheduler import (
     Policy,
     ScheduleError,
@@ -28,14 +25,8 @@ from helpers.sim.scheduler import (
     schedule,
 )
 from helpers.sim.scheduler_chart import plot_job_lengths, plot_schedule
-from helpers.widgets import (
-    LABEL_STYLE,
-    DisplayFunction,
-    LiveChart,
-    PredictThenReveal,
-    WidgetView,
-    check_number,
-)
+from helpers.widgets import (LABEL_STYLE, DisplayFunction, LiveChart, PredictThenReveal,
+                             SimulatorView, check_number)
 
 __all__ = ["SchedulerWidget", "scheduler_widget"]
 
@@ -46,7 +37,7 @@ def _draw_schedule(ax: Axes, trace: ScheduleTrace, revealed: bool) -> None:
         plot_job_lengths(trace.jobs, ax=ax, policy=trace.policy.value)
 
 
-class SchedulerWidget:
+class SchedulerWidget(SimulatorView):
     """The scheduler as a widget (see :func:`scheduler_widget`)."""
 
     def __init__(
@@ -107,11 +98,6 @@ class SchedulerWidget:
         self.predict.reset()
         self.chart.redraw(trace=trace, revealed=False)
 
-    def show(self, display: DisplayFunction | None = None) -> None:
-        """Display the controls, the chart and the prediction box."""
-        _show(display, WidgetView(self.box, self._controls_text()))
-        self.chart.show()
-        _show(display, self.predict.view())
 
 
 def scheduler_widget(
