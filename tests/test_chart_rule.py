@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from helpers.ipc_speed import plot_speeds, speeds  # noqa: E402
 from helpers.osview.history import plot_os_timeline  # noqa: E402
 from helpers.osview.proctree import TreeNode, plot_tree  # noqa: E402
 from helpers.sim.multiprog import run_batch, run_multiprogrammed  # noqa: E402
@@ -44,6 +45,7 @@ CHARTS: dict[str, Callable[..., Figure]] = {
                                            if "ax" in kw else {})),
     "plot_os_timeline": lambda **kw: plot_os_timeline(**kw),
     "plot_tree": lambda **kw: plot_tree(tree=TREE, **kw),
+    "plot_speeds": lambda **kw: plot_speeds(speeds(["channel=pipe size=100 messages=10 seconds=0.01"]), **kw),
 }
 
 
