@@ -54,10 +54,13 @@ def __dir__() -> list[str]:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext helpers``: register the course's cell magics."""
+    """``%load_ext helpers``: register the course's cell magics, and show a failed check's
+    Chinese message first and whole (``helpers.failures``)."""
+    from helpers.failures import install
     from helpers.magics import register
 
     register(ipython)
+    install(ipython)
 
 
 def _register_magics_if_in_ipython() -> None:

@@ -1,0 +1,160 @@
+"""Failure messages that teach: the Chinese message first and whole, a likely cause per task.
+
+In a real course kernel (which loads the ``helpers`` extension at start) and through a real
+``nbgrader validate`` of a sample submission's mistake.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from helpers import failures
+from helpers.failures import WIDTH, display_width, failure_lines, wrap, wrap_line
+from helpers.grading import checks
+from helpers.grading.hints import HINTS, hint_for, programs_in
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from course_tools import build_submission, parse_submission  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+JOIN_HINT = next(h.text for h in HINTS if h.program == "ch05_task1.py" and h.check == "expect_ratio")
+
+
+def squash(text: str) -> str:
+    """``text`` without whitespace (a line break at a space drops that space)."""
+    return re.sub(r"\s+", "", text)
+
+
+def unwrap(lines: list[str]) -> str:
+    """The text before wrapping: continuation lines joined back onto their line."""
+    text = ""
+    for line in lines:
+        if line.startswith(failures.INDENT):
+            rest = line[len(failures.INDENT):]
+            glue = " " if text and not CJK.match(text[-1]) and not CJK.match(rest[:1]) else ""
+            text += glue + rest
+        else:
+            text += ("\n" if text else "") + line
+    return text
+
+
+@pytest.mark.parametrize("text", [
+    "报告的总时间 / 各子进程运行时间之和（并发时应明显小于 1）：比值应不超过 0.7，实际是 1.01（2.43 s / 2.41 s）。",
+    "short",
+    "x" * 200,
+    "程序的输出（最后几行）：\n  [Process-1 pid 123] worker 0 done with a rather long english tail " * 3,
+])
+def test_wrapping_keeps_every_character_and_fits_the_width(text: str) -> None:
+    lines = wrap(text)
+    assert all(display_width(line) <= WIDTH for line in lines), lines
+    assert unwrap(lines).replace(" ", "") == text.rstrip().replace(" ", "")
+
+
+def test_a_chinese_character_counts_two_columns() -> None:
+    assert display_width("进程 pid") == 8
+    pieces = wrap_line("进" * 50, width=20)  # 10 characters, then 4 columns of indent + 8
+    assert [display_width(p) for p in pieces] == [20] * 6 and pieces[1] == failures.INDENT + "进" * 8
+
+
+def test_the_message_comes_first_then_the_cause_then_the_line() -> None:
+    lines = failure_lines("比值应不超过 0.7，实际是 1.01。", hint="把 join 写在了循环里。",
+                          where="出错的一行：单元格第 6 行  expect_ratio(a, b, 0.7, '…')", colour=False)
+    assert lines == ["没通过：比值应不超过 0.7，实际是 1.01。", "这一题常见的错误：把 join 写在了循环里。",
+                     "出错的一行：单元格第 6 行  expect_ratio(a, b, 0.7, '…')"]
+
+
+def test_every_hint_names_a_real_sample_task_and_check() -> None:
+    check_names = {name for name in dir(checks) if name.startswith("expect_")} | {"run_task", "assert"}
+    for hint in HINTS:
+        chapter, sample = hint.sample.split("/")
+        about = (ROOT / "tests" / "submissions" / chapter / f"{sample}.py").read_text(encoding="utf-8")
+        assert "# about:" in about, hint
+        cells = json.loads((ROOT / "source" / chapter / f"{chapter}.ipynb").read_text(encoding="utf-8"))["cells"]
+        sources = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert hint.program in programs_in(sources), hint
+        assert hint.check in check_names, hint
+        assert CJK.search(hint.text), hint
+
+
+def test_hint_lookup() -> None:
+    cell = 'run = run_task("ch05_task1.py", "3", "0.8")\nexpect_ratio(...)'
+    assert hint_for(cell, "expect_ratio", "比值应不超过 0.7") == JOIN_HINT
+    assert hint_for(cell, "expect_equal", "比值") is None
+    assert hint_for('run_task("other.py")', "expect_ratio", "x") is None
+
+
+def _run_cells(sources: list[str], tmp_path: Path) -> list[nbformat.NotebookNode]:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    client = NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    return nb.cells
+
+
+def _error(cell: nbformat.NotebookNode) -> list[str]:
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert errors, cell.outputs
+    return [ANSI.sub("", line) for line in "\n".join(errors[0].traceback).splitlines()]
+
+
+def test_a_fresh_kernel_shows_a_failed_check_message_first_whole_and_with_its_cause(tmp_path: Path) -> None:
+    """No setup cell for the magics (the kernel loads helpers), a failing program task check,
+    a Chinese assert in the cell, and an ordinary error that keeps IPython's traceback."""
+    message = "报告的总时间 / 各子进程运行时间之和（并发时应明显小于 1）"
+    long_assert = "串行一轮至少要各时间之和 1.0 s，你报告的是 0.5 s：是不是没有在下一个 start 之前 join？" * 2
+    cells = _run_cells([
+        '%%program ch05_task1.py\nprint("all done in 2.43 s")',
+        "from helpers.grading.checks import expect_ratio, run_task\n"
+        'run = run_task("ch05_task1.py", "3", "0.8")\n'
+        f'expect_ratio(2.43, 2.41, 0.7, "{message}")',
+        f'x = 1\nassert x == 2, "{long_assert}"',
+        "1 / 0",
+    ], tmp_path)
+    shown = _error(cells[1])
+    assert shown[0].startswith("没通过：" + message[:10]), shown
+    assert all(display_width(line) <= WIDTH for line in shown), shown
+    assert "helpers/grading" not in "\n".join(shown) and "Traceback" not in "\n".join(shown)
+    text = unwrap(shown)
+    assert squash(f"{message}：比值应不超过 0.7，实际是 1.01（2.43 s / 2.41 s）。") in squash(text), text
+    assert squash("这一题常见的错误：" + JOIN_HINT) in squash(text), text
+    assert "单元格第 3 行" in text
+    shown = _error(cells[2])
+    assert shown[0].startswith("没通过：串行一轮") and squash(long_assert) in squash(unwrap(shown)), shown
+    plain = "\n".join(_error(cells[3]))
+    assert "ZeroDivisionError" in plain and "Traceback" in plain
+
+
+def _validate(notebook: nbformat.NotebookNode, tmp_path: Path) -> str:
+    nbformat.write(notebook, tmp_path / "submission.ipynb")
+    shutil.copy2(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", "submission.ipynb"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=240,
+                          stdin=subprocess.DEVNULL)
+    return done.stdout + done.stderr
+
+
+@pytest.mark.hard_timeout(300)
+def test_nbgrader_validate_shows_the_whole_message_and_the_join_hint(tmp_path: Path) -> None:
+    """ch05 task 1 answered with join() inside the start loop (tests/submissions/ch05/serial_joins)."""
+    sample = parse_submission(ROOT / "tests" / "submissions" / "ch05" / "serial_joins.py", "ch05")
+    answers = {k: v for k, v in sample.answers.items() if k == "ch05_task1"}
+    notebook = build_submission(ROOT / "release" / "ch05" / "ch05.ipynb", answers)
+    report = _validate(notebook, tmp_path)
+    section = report.split("The error was:")[1].split("=" * 20)[0]
+    lines = [line[4:] for line in section.splitlines() if line.startswith("    ")]
+    assert lines and lines[0].startswith("没通过："), report[-3000:]
+    assert not any(line.endswith("...") for line in lines), f"nbgrader cut a line:\n{section}"
+    text = unwrap(lines)
+    assert "比值应不超过 0.7" in text and squash(JOIN_HINT) in squash(text), section
+    assert "helpers/grading" not in section, section
