@@ -23,7 +23,7 @@ Line format (tab separated, one line per event)::
 ``mach_absolute_time()`` and on Windows ``QueryPerformanceCounter()``; all three are system-wide
 clocks, so values taken in different processes of one machine are comparable, and the
 resolution is well under a microsecond (``time.monotonic()`` was only ~15 ms on Windows before
-Python 3.13). ``kind`` is one of the ``helpers.events.EventKind`` values, ``obj`` names the
+Python 3.13). ``kind`` is one of the ``helpers.events.Code`` values, ``obj`` names the
 object acted on (a lock or queue id, a process name or pid) and ``detail`` is ``key=value``
 pairs separated by spaces.
 
@@ -36,7 +36,7 @@ import os
 import sys
 import time
 
-from helpers.events import HELPER_ROLES, EventKind
+from helpers.events import HELPER_ROLES, Code
 from helpers.settings import TRACE_DIR, TRACE_MAX_EVENTS
 
 TYPE_CHECKING = False
@@ -51,37 +51,37 @@ DROP_REPORT_EVERY = 1_000
 _INTERNAL_PREFIXES = ("multiprocessing", "threading", "concurrent", "selectors", "subprocess",
                       "asyncio", "helpers.run.childio", "helpers.run.launcher",
                       "helpers.trace.recorder")
-# The event codes as plain str (the hot path formats them into every line).
-_BOOT = EventKind.BOOT.value
-_DROPPED = EventKind.DROPPED.value
-_EXIT = EventKind.EXIT.value
-_GET = EventKind.GET.value
-_GET_WAIT = EventKind.GET_WAIT.value
-_JOIN_BEGIN = EventKind.JOIN_BEGIN.value
-_JOIN_END = EventKind.JOIN_END.value
-_KILL = EventKind.KILL.value
-_LOCK_ACQUIRE = EventKind.LOCK_ACQUIRE.value
-_LOCK_RELEASE = EventKind.LOCK_RELEASE.value
-_LOCK_WAIT = EventKind.LOCK_WAIT.value
-_PROC_BEGIN = EventKind.PROC_BEGIN.value
-_PROC_END = EventKind.PROC_END.value
-_PUT = EventKind.PUT.value
-_PUT_WAIT = EventKind.PUT_WAIT.value
-_QJOIN_BEGIN = EventKind.QJOIN_BEGIN.value
-_QJOIN_END = EventKind.QJOIN_END.value
-_REAPED = EventKind.REAPED.value
-_SLEEP_BEGIN = EventKind.SLEEP_BEGIN.value
-_SLEEP_END = EventKind.SLEEP_END.value
-_START_BEGIN = EventKind.START_BEGIN.value
-_START_END = EventKind.START_END.value
-_TASK_DONE = EventKind.TASK_DONE.value
-_TERMINATE = EventKind.TERMINATE.value
-_PIPE = EventKind.PIPE.value
-_SEND = EventKind.SEND.value
-_RECV = EventKind.RECV.value
-_RECV_WAIT = EventKind.RECV_WAIT.value
-_FILE_READ = EventKind.FILE_READ.value
-_FILE_WRITE = EventKind.FILE_WRITE.value
+# The event codes (plain str: the hot path formats them into every line).
+_BOOT = Code.BOOT
+_DROPPED = Code.DROPPED
+_EXIT = Code.EXIT
+_GET = Code.GET
+_GET_WAIT = Code.GET_WAIT
+_JOIN_BEGIN = Code.JOIN_BEGIN
+_JOIN_END = Code.JOIN_END
+_KILL = Code.KILL
+_LOCK_ACQUIRE = Code.LOCK_ACQUIRE
+_LOCK_RELEASE = Code.LOCK_RELEASE
+_LOCK_WAIT = Code.LOCK_WAIT
+_PROC_BEGIN = Code.PROC_BEGIN
+_PROC_END = Code.PROC_END
+_PUT = Code.PUT
+_PUT_WAIT = Code.PUT_WAIT
+_QJOIN_BEGIN = Code.QJOIN_BEGIN
+_QJOIN_END = Code.QJOIN_END
+_REAPED = Code.REAPED
+_SLEEP_BEGIN = Code.SLEEP_BEGIN
+_SLEEP_END = Code.SLEEP_END
+_START_BEGIN = Code.START_BEGIN
+_START_END = Code.START_END
+_TASK_DONE = Code.TASK_DONE
+_TERMINATE = Code.TERMINATE
+_PIPE = Code.PIPE
+_SEND = Code.SEND
+_RECV = Code.RECV
+_RECV_WAIT = Code.RECV_WAIT
+_FILE_READ = Code.FILE_READ
+_FILE_WRITE = Code.FILE_WRITE
 
 _clock = time.perf_counter_ns
 _write = os.write
