@@ -150,16 +150,30 @@ def describe(value: BaseException, tb: TracebackType | None) -> list[str] | None
     return failure_lines(message, hint=hint, where=where)
 
 
-def _handler(shell: Any, etype: type[BaseException], value: BaseException,
-             tb: TracebackType | None, tb_offset: int | None = None) -> list[str]:
-    lines = describe(value, tb)
-    if lines is None:  # not a course check: IPython's usual traceback
+def install(shell: Any) -> None:
+    """Show failed course checks (AssertionError) the course's way in this IPython shell.
+
+    Chains to the custom exception handler already installed (``helpers.magics`` adds Chinese
+    hints to classic errors): every exception that is not a course check goes there, or to
+    IPython's usual traceback. Installing twice keeps one link in the chain.
+    """
+    state = getattr(shell, "_course_failures", None)
+    if state is not None and shell.CustomTB is state[2]:
+        previous_types, previous = state[0], state[1]
+    else:
+        previous_types, previous = tuple(shell.custom_exceptions), shell.CustomTB
+
+    def handler(shell: Any, etype: type[BaseException], value: BaseException,
+                tb: TracebackType | None, tb_offset: int | None = None) -> list[str]:
+        lines = describe(value, tb) if isinstance(value, AssertionError) else None
+        if lines is not None:
+            shell._showtraceback(etype, value, lines)
+            return lines
+        if previous_types and isinstance(value, previous_types):
+            return previous(etype, value, tb, tb_offset=tb_offset) or []
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
         return []
-    shell._showtraceback(etype, value, lines)
-    return lines
 
-
-def install(shell: Any) -> None:
-    """Show failed course checks (AssertionError) the course's way in this IPython shell."""
-    shell.set_custom_exc((AssertionError,), _handler)
+    types = tuple(dict.fromkeys((*previous_types, AssertionError)))
+    shell.set_custom_exc(types, handler)
+    shell._course_failures = (previous_types, previous, shell.CustomTB)

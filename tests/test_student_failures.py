@@ -158,3 +158,22 @@ def test_nbgrader_validate_shows_the_whole_message_and_the_join_hint(tmp_path: P
     text = unwrap(lines)
     assert "比值应不超过 0.7" in text and squash(JOIN_HINT) in squash(text), section
     assert "helpers/grading" not in section, section
+
+
+def test_install_chains_to_the_explaining_handler_and_stays_one_link(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """helpers.magics' handler (Chinese hints for classic errors) still runs for everything that
+    is not a course check, however often the extension is loaded."""
+    from IPython.testing.globalipapp import get_ipython
+
+    from helpers import load_ipython_extension
+
+    ip = get_ipython()
+    for _ in range(3):
+        load_ipython_extension(ip)
+    ip.run_cell("raise AssertionError('daemonic processes are not allowed to have children')")
+    out = capsys.readouterr().out
+    assert "Traceback" in out and "守护进程" in out  # the normal traceback and the magics' hint
+    ip.run_cell("assert 1 == 2, '比值应不超过 0.7，实际是 1.01。'")
+    out = ANSI.sub("", capsys.readouterr().out)
+    assert out.lstrip().startswith("没通过：比值应不超过 0.7") and out.count("没通过") == 1, out
