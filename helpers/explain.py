@@ -229,7 +229,7 @@ def _join_before_drain_hints(trace: Trace, pending: dict[int, Event]) -> list[Hi
         hints.append(Hint(
             f"先 join() 了还没取完数据的队列：{names.get(child, 'pid')} (pid {child}) 结束不了",
             f"{names.get(child, 'pid')} 往 {label} 放了数据，还有 {left[full[0]]} 个没人取走；"
-            "放过数据的进程退出前要等后台的送出线程（feeder thread）把数据全部写进管道，"
+            "不是创建队列的进程，放过数据后退出前都要等后台的送出线程（feeder thread）把数据全部写进管道，"
             "管道满了就要等有人读。而读数据的进程正停在 join() 等它结束：互相等待，谁也不能继续。",
             "先 get() 取完这个进程放入的全部数据，再 join() 它（取多少个，就是它放了多少个）。"))
     return hints
