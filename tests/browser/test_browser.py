@@ -435,6 +435,17 @@ OVERFLOW_JS = """
                  || e.getBoundingClientRect().right > root.getBoundingClientRect().right + 1)
   .map((e) => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth)
 """
+# In the Validate dialog: the <pre> elements showing a "没通过：" message that do not fit.
+MESSAGE_FITS_JS = """
+(body) => {
+  const box = body.getBoundingClientRect();
+  const pres = Array.from(body.querySelectorAll('pre')).filter((e) => e.textContent.includes('没通过：'));
+  if (pres.length === 0) return ['no message in the dialog'];
+  return pres.filter((e) => e.scrollWidth > e.clientWidth + 1
+                            || e.getBoundingClientRect().right > box.left + body.clientWidth + 1)
+    .map((e) => 'PRE ' + e.scrollWidth + '>' + e.clientWidth + ' right ' + e.getBoundingClientRect().right);
+}
+"""
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -512,10 +523,15 @@ def test_student_answers_wrong_and_reads_the_whole_chinese_message(
         dialog.wait_for(state="visible", timeout=VALIDATE_TIMEOUT_MS)
         body = dialog.locator(".jp-Dialog-body")
         text = body.inner_text()
-        missing = [line for line in message if line not in text]
+        # Validate runs the program again: its measured numbers differ, the words must not.
+        numbers = re.compile(r"\d+(?:\.\d+)?")
+        missing = [line for line in message if numbers.sub("N", line) not in numbers.sub("N", text)]
         assert not missing, f"lines of the message missing in the Validate dialog: {missing}\n{text[:3000]}"
-        cut = body.evaluate(OVERFLOW_JS)
-        assert not cut, f"the Validate dialog cuts the message off: {cut}"
+        # Each <pre> that shows the message must fit: nothing scrolled away inside it, and its
+        # right edge inside the dialog's visible area (the test cell's source, shown above
+        # it by nbgrader, may be wider: that is the student's own code, not the message).
+        cut = body.evaluate(MESSAGE_FITS_JS)
+        assert cut == [], f"the Validate dialog cuts the message off: {cut}"
         assert "helpers/grading" not in text, text[:3000]
         # Photograph the task's part of the dialog.
         body.get_by_text(message[0][:20]).first.scroll_into_view_if_needed()
