@@ -225,3 +225,24 @@ def test_ta_mistakes_get_one_clear_line(tmp_path: Path, graded) -> None:
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "unknown assignment 'ch99'" in done.stderr
     done = autograde(course, assignment, "--student", "nobody", "--quiet")
     assert "nobody: no folder submitted/nobody/ch04/" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("assignment", [a for a in sorted(p.name for p in (ROOT / "tests" / "submissions").iterdir()
+                                                            if p.is_dir())])
+def test_command_gives_every_sample_its_points(assignment: str, tmp_path: Path) -> None:
+    """Every assignment's sample submissions (tests/submissions/chNN/) get their expected points
+    from the command too (one start method here; test_autograde grades them under each)."""
+    from nbgrader.api import Gradebook
+
+    samples = sample_submissions(assignment)
+    course = course_with_submissions(tmp_path / "course", assignment, samples)
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    done = autograde(course, assignment, "--start-methods", method, "--quiet")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    wrong = []
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        for sample in samples:
+            score = gb.find_submission(assignment, sample.student).score
+            if abs(score - sample.expected) > 1e-6:
+                wrong.append(f"{sample.case}: {score} (expected {sample.expected})")
+    assert not wrong, f"{assignment}:\n" + "\n".join(wrong) + "\n" + done.stdout[-2000:]

@@ -117,6 +117,9 @@ try:
 except OSError:
     print("network no")
 print("uid", os.getuid(), "pid", os.getpid())
+import multiprocessing
+multiprocessing.Lock()  # needs a writable /dev/shm
+print("lock ok")
 """
     code_rc, out = sandboxed(box, code, tmp_path)
     assert code_rc == 0, out
@@ -126,6 +129,7 @@ print("uid", os.getuid(), "pid", os.getpid())
     if box.as_user:
         assert "uid 60000" in out
     assert "pid 1 " not in out
+    assert "lock ok" in out
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the grading sandbox is Linux only")
@@ -142,6 +146,7 @@ if os.fork() == 0:
     os._exit(0)
 time.sleep(0.5)
 print("forked", flush=True)
+time.sleep(600)  # the sandbox stays up until the test kills it
 """
     box.prepare_scratch(tmp_path, 0)
     tag = "course-autograde-" + uuid.uuid4().hex

@@ -279,8 +279,19 @@ class Session:
                     self.restarts += 1
                 i += 1
         finally:
-            self._stop()
+            self._close()
         return results
+
+    def _close(self) -> None:
+        """End of the steps: let the runner exit by itself (its CPU time is then accounted to
+        the grader, and it reaps what it started), then kill whatever is left."""
+        if self.proc is not None and self.proc.poll() is None and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._stop()
 
     def _start_with(self, replay: list[Step]) -> bool:
         if not self._start():

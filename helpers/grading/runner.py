@@ -100,6 +100,9 @@ def make_shell():
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config)
     shell.showtraceback = lambda *args, **kwargs: None
+    # no custom exception handlers either (helpers.failures quotes the failing source line,
+    # which may be a hidden test's): a failed cell reports its exception's type and message only
+    shell.set_custom_exc = lambda *args, **kwargs: None
     shell.showsyntaxerror = lambda *args, **kwargs: None
     shell.showindentationerror = lambda *args, **kwargs: None
     return shell

@@ -214,7 +214,8 @@ class Sandbox:
             return argv
         cmd = [self.bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                "--unshare-cgroup-try", "--die-with-parent", "--new-session",
-               "--hostname", "grading", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+               "--hostname", "grading", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
+               "--perms", "1777", "--tmpfs", "/tmp",
                "--tmpfs", "/run", "--perms", "1777", "--tmpfs", "/var/tmp"]
         binds = [(p, "--ro-bind") for p in _readonly_paths(self.course_root)] + [(scratch, "--bind")]
         made: set[Path] = {Path("/"), Path("/tmp"), Path("/run"), Path("/var/tmp"), Path("/proc"), Path("/dev")}
