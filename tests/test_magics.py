@@ -25,6 +25,7 @@ def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveS
     magics.register(shell)
     yield shell
     shell.set_custom_exc((), None)
+    InteractiveShell.clear_instance()  # leave no singleton for other tests' shells
 
 
 def test_program_writes_cell_and_says_where(ip: InteractiveShell, tmp_path: Path,

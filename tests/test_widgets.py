@@ -92,10 +92,13 @@ def test_live_chart_updates_the_same_display_id_in_ipython() -> None:
     from IPython.utils.capture import capture_output
 
     InteractiveShell.instance()
-    with capture_output() as captured:
-        chart = LiveChart(draw_line, slope=1.0)
-        handle = chart.show()
-        chart.redraw(slope=3.0)
+    try:
+        with capture_output() as captured:
+            chart = LiveChart(draw_line, slope=1.0)
+            handle = chart.show()
+            chart.redraw(slope=3.0)
+    finally:
+        InteractiveShell.clear_instance()  # leave no singleton for other tests' shells
     assert isinstance(handle, DisplayHandle)
     first, second = captured.outputs
     assert "image/png" in first.data and "image/png" in second.data
