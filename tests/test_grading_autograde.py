@@ -1,8 +1,9 @@
 """``course.py autograde`` against honest and adversarial submissions (issue 11).
 
-One temporary course gets ch04's sample submissions and every cheat in tests/adversarial/ch04/,
-honest students sorted before, between and after the cheats, and the command grades them all
-(parallel jobs, every start method). Asserted:
+For ch04 (program and value tasks) and ch01 (functions the checks call), a temporary course gets
+honest sample submissions and every cheat in tests/adversarial/<assignment>/, honest students
+sorted before, between and after the cheats, and the command grades them all (parallel jobs,
+every start method). Asserted:
 
 - every submission gets exactly its ``# expected:`` points (honest and cheats alike);
 - source/, nbgrader_config.py and every submitted folder are byte-identical afterwards,
@@ -89,22 +90,20 @@ def autograde(course: Path, *args: str, timeout: float = 1500, env: dict[str, st
                           env={**os.environ, **(env or {})})
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory):
-    assignment = "ch04"
+def adversarial_course(tmp_path_factory: pytest.TempPathFactory, assignment: str,
+                       placed: dict[str, str], broken: bool = False):
+    """A course with the honest samples ``placed`` (student id -> sample case) and every cheat in
+    tests/adversarial/<assignment>/, graded by the command; returns what the tests compare."""
     honest = {s.case: s for s in sample_submissions(assignment)}
     reference = honest["reference"]
-    # honest students before, between and after the cheats (student ids sort that way)
-    placed = {"a_honest_reference": reference, "m_honest_mistake": honest["getppid_and_run"],
-              "z_honest_blank": honest["blank"], "zz_honest_reference": reference}
     course = course_with_submissions(tmp_path_factory.mktemp("adversarial") / "course", assignment, [])
     release_nb = course / "release" / assignment / f"{assignment}.ipynb"
     expected: dict[str, float] = {}
-    for student, sample in placed.items():
+    for student, case in placed.items():
         target = course / "submitted" / student / assignment
         target.mkdir(parents=True)
-        nbformat.write(build_submission(release_nb, sample.answers), target / release_nb.name)
-        expected[student] = sample.expected
+        nbformat.write(build_submission(release_nb, honest[case].answers), target / release_nb.name)
+        expected[student] = honest[case].expected
     for path in sorted((ADVERSARIAL / assignment).glob("cheat_*.py")):
         cheat = parse_submission(path, assignment)
         answers = dict(cheat.answers)
@@ -116,7 +115,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
             for cell in nb.cells:
                 meta = cell.metadata.get("nbgrader", {})
                 if meta.get("grade"):
-                    if meta.get("grade_id") == "ch04_task2_test":
+                    if meta.get("grade_id") == f"{assignment}_task2_test":
                         continue
                     cell.source = "pass"
                     meta["points"] = 100
@@ -127,11 +126,11 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
         target.mkdir(parents=True)
         nbformat.write(nb, target / release_nb.name)
         expected[student] = cheat.expected
-    # faulty folders: not JSON
-    broken = course / "submitted" / "n_not_json" / assignment
-    broken.mkdir(parents=True)
-    (broken / release_nb.name).write_text("{ this is not json", encoding="utf-8")
-    expected["n_not_json"] = 0.0
+    if broken:  # a faulty folder: not JSON
+        folder = course / "submitted" / "n_not_json" / assignment
+        folder.mkdir(parents=True)
+        (folder / release_nb.name).write_text("{ this is not json", encoding="utf-8")
+        expected["n_not_json"] = 0.0
 
     from helpers.grading.autograde import ensure_assignment, plan_notebook
 
@@ -150,14 +149,29 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
     return course, assignment, expected, before, done, after_processes
 
 
+# honest students before, between and after the cheats (k_cheat_*; student ids sort that way)
+HONEST = {
+    "ch04": {"a_honest_reference": "reference", "m_honest_mistake": "getppid_and_run",
+             "z_honest_blank": "blank", "zz_honest_reference": "reference"},
+    "ch01": {"a_honest_reference": "reference", "m_honest_blank": "blank", "z_honest_reference": "reference"},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(HONEST))
+def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    return adversarial_course(tmp_path_factory, request.param, HONEST[request.param], broken=request.param == "ch04")
+
+
 def test_command_succeeds_and_names_problems(graded) -> None:
     course, assignment, expected, before, done, _ = graded
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Traceback" not in done.stdout + done.stderr, done.stderr[-3000:]
     summary = {line.split()[0]: line for line in done.stdout.splitlines() if line.split() and line.split()[0] in expected}
-    assert "not a notebook" in summary["n_not_json"]
-    assert "kernel died in task 3" in summary["k_cheat_kill_kernel"]
-    assert "cell timeout in task 3" in summary["k_cheat_ignore_sigint"]
+    assert set(summary) == set(expected), done.stdout[-3000:]
+    if assignment == "ch04":
+        assert "not a notebook" in summary["n_not_json"]
+        assert "kernel died in task 3" in summary["k_cheat_kill_kernel"]
+        assert "cell timeout in task 3" in summary["k_cheat_ignore_sigint"]
 
 
 def test_every_submission_gets_exactly_its_points(graded) -> None:
@@ -219,8 +233,11 @@ def test_graded_notebooks_and_feedback_are_small_and_hide_hidden_tests(graded) -
         assert not leaked, f"{student}: feedback shows hidden test source: {leaked[:2]}"
 
 
-def test_ta_mistakes_get_one_clear_line(tmp_path: Path, graded) -> None:
-    course, assignment, *_ = graded
+def test_ta_mistakes_get_one_clear_line(tmp_path: Path) -> None:
+    assignment = "ch04"
+    course = course_with_submissions(tmp_path / "course", assignment, [])
+    done = autograde(course, assignment)
+    assert done.returncode == 1 and "no submitted/ folder" in done.stderr and "Traceback" not in done.stderr
     done = autograde(course, "ch99")
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "unknown assignment 'ch99'" in done.stderr
     done = autograde(course, assignment, "--student", "nobody", "--quiet")

@@ -47,7 +47,9 @@ def test_every_task_is_classified(assignment: str) -> None:
         assert plan.tasks, f"{path.name}: no test cell with points"
         for task in plan.tasks:
             assert task.solutions, f"{path.name}: test cell {task.grade_id} has no solution cell above it"
-            assert task.kind in ("program", "value", "function")
+            assert task.kind in ("program", "value", "call", "function")
+            if task.kind == "call":
+                assert task.defs
             if task.kind == "program":
                 assert set(task.programs) == set(task.solutions)
             if task.kind == "value":
@@ -59,6 +61,31 @@ def test_chapter_4_tasks() -> None:
     assert [t.kind for t in plan.tasks] == ["program", "program", "value", "program"]
     assert plan.tasks[2].names == ["predicted"]
     assert plan.tasks[0].programs == {"ch04_task1": "ch04_task1.py"}
+
+
+def test_chapter_1_functions_are_called_across_the_boundary() -> None:
+    plan = plan_notebook(ROOT / "source" / "ch01" / "ch01.ipynb")
+    assert [t.kind for t in plan.tasks] == ["call", "call", "call", "value"]
+    assert plan.tasks[0].defs == ["batch_run"]
+
+
+def test_values_cross_the_boundary_as_plain_data_only() -> None:
+    from helpers.grading.runner import decode, encode
+    from helpers.sim.process_run import State
+
+    value = {"a": [1, 2.5, (State.READY, None)], "b": {1, 2}, 3: frozenset({"x"}), "c": b"\x00"}
+    assert decode(encode(value)) == value
+
+    class Anything(dict):
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(TypeError):
+        encode(Anything())
+    with pytest.raises(TypeError):
+        encode(lambda: 1)
+    with pytest.raises(TypeError):  # only the course's enums are rebuilt
+        decode({"enum": ["os", "SomeEnum", "X"]})
 
 
 @pytest.mark.parametrize("assignment", assignments())

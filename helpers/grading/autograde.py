@@ -74,6 +74,7 @@ class Task:
     kind: str = "function"         # program | value | function
     names: list[str] = field(default_factory=list)      # value tasks: the names the student assigns
     programs: dict[str, str] = field(default_factory=dict)  # solution grade id -> program file name
+    defs: list[str] = field(default_factory=list)  # call tasks: the functions the student defines
 
 
 @dataclass
@@ -148,7 +149,43 @@ def plan_notebook(path: Path) -> NotebookPlan:
             if sources and all(n for n in names):
                 task.kind = "value"
                 task.names = [x for n in names for x in n]
+            else:
+                defs = [d for s in sources for d in (_function_names(s) or [])]
+                if defs and all(_function_names(s) is not None for s in sources) \
+                        and _computes_only(by_id[task.grade_id].source):
+                    task.kind = "call"
+                    task.defs = defs
     return NotebookPlan(path.name, nb, tasks, context)
+
+
+# A test cell that uses one of these looks at processes (pids, children, signals, time): the
+# student's function must run in the same process as the checks, so it stays a function task.
+PROCESS_NAMES = {"os", "psutil", "subprocess", "signal", "sys", "time", "multiprocessing", "threading",
+                 "run_task", "helpers"}
+
+
+def _function_names(source: str) -> list[str] | None:
+    """The functions a solution cell defines at top level, if it is only imports and defs."""
+    try:
+        tree = ast.parse(_strip_marks(source))
+    except SyntaxError:
+        return None
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.append(node.name)
+        elif not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
+            return None
+    return names
+
+
+def _computes_only(test_source: str) -> bool:
+    try:
+        tree = ast.parse(test_source)
+    except SyntaxError:
+        return False
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return not (used & PROCESS_NAMES)
 
 
 def _program_name(name: str) -> str:
@@ -163,6 +200,8 @@ class Step:
     state: bool = False            # replayed when the session restarts (setup, solutions)
     inject: dict[str, str] = field(default_factory=dict)
     snapshot: list[str] = field(default_factory=list)
+    proxies: list[str] = field(default_factory=list)
+    call: dict | None = None
 
 
 @dataclass
@@ -190,6 +229,10 @@ class Session:
         self.buffer = b""
         self.leftovers: list[int] = []
         self.restarts = 0
+        self.replay: list[Step] = []
+        self.call_handler = None          # trusted sessions: forwards a proxy's call, returns the answer
+        self.lock = threading.Lock()
+        self.calls = 0
 
     # -- process handling
     def _start(self) -> bool:
@@ -232,22 +275,52 @@ class Session:
         except ValueError:
             return "dead"
 
-    def _send(self, step: Step, quiet: bool = False):
-        payload = {"id": step.id, "source": step.source, "inject": step.inject,
-                   "snapshot": step.snapshot, "quiet": quiet}
+    def _write(self, payload: dict) -> bool:
         try:
             assert self.proc is not None and self.proc.stdin is not None
             self.proc.stdin.write((json.dumps(payload) + "\n").encode())
             self.proc.stdin.flush()
+            return True
         except (BrokenPipeError, OSError, AssertionError):
+            return False
+
+    def _send(self, step: Step, quiet: bool = False):
+        payload = {"id": step.id, "source": step.source, "inject": step.inject,
+                   "snapshot": step.snapshot, "quiet": quiet, "proxies": step.proxies}
+        if step.call is not None:
+            payload["call"] = step.call
+        if not self._write(payload):
             return "dead"
-        return self._read(max(0.0, min(self.cell_timeout, self.deadline - time.monotonic())))
+        end = min(time.monotonic() + self.cell_timeout, self.deadline)
+        while True:
+            reply = self._read(max(0.0, end - time.monotonic()))
+            if isinstance(reply, dict) and "call" in reply and self.call_handler is not None:
+                answer = self.call_handler(reply["call"])
+                if not self._write(answer):
+                    return "dead"
+                continue
+            return reply
+
+    def call(self, call: dict) -> dict:
+        """Untrusted session kept open: call one of the student's functions (data in, data out)."""
+        with self.lock:
+            self.calls += 1
+            if self.proc is None and not self._start_with(self.replay):
+                self._stop()
+                return {"raise": ["RuntimeError", "评分用的内核没能启动，没能调用你的函数"]}
+            reply = self._send(Step(f"call:{self.calls}", "", call=call))
+            if isinstance(reply, dict) and isinstance(reply.get("answer"), dict):
+                return reply["answer"]
+            self._stop()
+            what = "超过了时间限制（timeout）" if reply == "hung" else "让内核退出了（kernel died）"
+            return {"raise": ["RuntimeError", f"调用 {call.get('name')}() 时你的代码{what}"]}
 
     # -- the steps
-    def run(self, steps: list[Step]) -> dict[str, StepResult]:
+    def run(self, steps: list[Step], keep_open: bool = False) -> dict[str, StepResult]:
         results: dict[str, StepResult] = {}
-        replay: list[Step] = []
+        replay = self.replay
         i = 0
+        finished = False
         try:
             while i < len(steps):
                 if time.monotonic() >= self.deadline:
@@ -278,8 +351,10 @@ class Session:
                     self._stop()
                     self.restarts += 1
                 i += 1
+            finished = True
         finally:
-            self._close()
+            if not (keep_open and finished):
+                self._close()
         return results
 
     def _close(self) -> None:
@@ -428,7 +503,9 @@ class Grader:
                     g.problems.append(PROBLEM_SHORT["not-program"])
 
         # --- untrusted session: the student's other cells (values, functions)
-        needs_untrusted = [t for t in plan.tasks if t.kind in ("value", "function")]
+        needs_untrusted = [t for t in plan.tasks if t.kind in ("value", "function", "call")]
+        calls = [t for t in plan.tasks if t.kind == "call"]
+        session = None
         untrusted: dict[str, StepResult] = {}
         if needs_untrusted:
             steps: list[Step] = []
@@ -441,7 +518,7 @@ class Grader:
                 task = task_of_solution.get(gid)
                 if gid in plan.context:
                     steps.append(Step(f"ctx:{gid}", cell.source, state=True))
-                elif task is not None and task.kind != "program":
+                elif task is not None and task.kind != "program":  # value, function, call
                     last = gid == task.solutions[-1]
                     steps.append(Step(f"sol:{gid}", answers.get(gid, ""), state=True,
                                       snapshot=task.names if (task.kind == "value" and last) else []))
@@ -461,8 +538,7 @@ class Grader:
 
             env = {"COURSE_START_METHOD": self.start_methods[0]} if self.start_methods else {}
             session = Session(self.box, slot, home, student_scratch, False, env, deadline, self.cell_timeout)
-            untrusted = session.run(steps)
-            result.leftovers += session.leftovers
+            untrusted = session.run(steps, keep_open=bool(calls))
             for gid in list(answers) + list(plan.context):
                 r = untrusted.get(f"sol:{gid}")
                 if r is not None:
@@ -500,14 +576,17 @@ class Grader:
                 g.problems.append(PROBLEM_SHORT[snap.problem] + " (answer cell)")
 
         # --- trusted sessions: checks from source/, one per start method
-        trusted_tasks = [t for t in plan.tasks if t.kind in ("program", "value") and grades[t.grade_id].score > 0
-                         and (t.kind == "program" or t.grade_id in injects)]
+        trusted_tasks = [t for t in plan.tasks if t.kind in ("program", "value", "call") and grades[t.grade_id].score > 0
+                         and (t.kind != "value" or t.grade_id in injects)]
+        proxies = [name for t in calls for name in t.defs]
         per_method: dict[str, dict[str, StepResult]] = {}
         if trusted_tasks:
             def trusted_run(method: str, first: bool) -> dict[str, StepResult]:
                 steps = [Step(f"ctx:{gid}", source_cells[gid].source, state=True) for gid in plan.context]
+                if first and proxies:
+                    steps.append(Step("proxies", "", state=True, proxies=proxies))
                 for task in trusted_tasks:
-                    if task.kind == "value" and not first:
+                    if task.kind in ("value", "call") and not first:
                         continue
                     steps.append(Step(f"test:{task.grade_id}", source_cells[task.grade_id].source,
                                       inject=injects.get(task.grade_id, {})))
@@ -522,9 +601,11 @@ class Grader:
                     return scratch
 
                 env = {"COURSE_START_METHOD": method} if method else {}
-                session = Session(self.box, slot, home, fresh_scratch, True, env, deadline, self.cell_timeout)
-                out = session.run(steps)
-                result.leftovers.extend(session.leftovers)
+                trusted = Session(self.box, slot, home, fresh_scratch, True, env, deadline, self.cell_timeout)
+                if first and session is not None:
+                    trusted.call_handler = session.call
+                out = trusted.run(steps)
+                result.leftovers.extend(trusted.leftovers)
                 return out
 
             methods = self.start_methods or [""]
@@ -534,6 +615,9 @@ class Grader:
                 with ThreadPoolExecutor(len(methods)) as pool:
                     futures = {m: pool.submit(trusted_run, m, i == 0) for i, m in enumerate(methods)}
                     per_method = {m: f.result() for m, f in futures.items()}
+        if session is not None:
+            session._close()
+            result.leftovers += session.leftovers
 
         # --- scores
         for task in plan.tasks:

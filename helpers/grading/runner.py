@@ -134,6 +134,119 @@ def snapshot(shell, names: list[str]) -> dict[str, str | None]:
     return values
 
 
+# ---------------------------------------------------------------- calls across the boundary
+# Function tasks whose checks only compute (no pids, no processes): the trusted runner binds the
+# student's function names to proxies; a call travels as data to the untrusted runner, which
+# calls the real function and sends the result back as data. Only plain values cross: None,
+# bool, int, float, str, bytes, list, tuple, set, frozenset, dict, and members of enums defined
+# in the course's helpers package (e.g. helpers.sim.process_run.State).
+MAX_DEPTH = 100
+
+
+def encode(value, depth: int = 0):
+    import enum
+
+    if depth > MAX_DEPTH:
+        raise TypeError("nested too deeply")
+    kind = type(value)
+    if isinstance(value, enum.Enum):
+        return {"enum": [kind.__module__, kind.__qualname__, value.name]}
+    if value is None or kind in (bool, int, str):
+        return {"v": value}
+    if kind is float:
+        return {"f": repr(value)}
+    if kind is bytes:
+        return {"bytes": value.hex()}
+    if kind in (list, tuple, set, frozenset):
+        return {kind.__name__: [encode(x, depth + 1) for x in value]}
+    if kind is dict:
+        return {"dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    raise TypeError(f"{kind.__name__} is not plain data")
+
+
+def decode(data, depth: int = 0):
+    import importlib
+
+    if depth > MAX_DEPTH or not isinstance(data, dict) or len(data) != 1:
+        raise TypeError("not an encoded value")
+    (tag, body), = data.items()
+    if tag == "v":
+        if body is None or type(body) in (bool, int, str):
+            return body
+        raise TypeError("bad plain value")
+    if tag == "f":
+        return float(body)
+    if tag == "bytes":
+        return bytes.fromhex(body)
+    if tag in ("list", "tuple", "set", "frozenset"):
+        items = [decode(x, depth + 1) for x in body]
+        return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
+    if tag == "dict":
+        return {decode(k, depth + 1): decode(v, depth + 1) for k, v in body}
+    if tag == "enum":
+        module, qualname, name = body
+        if not (module == "helpers" or module.startswith("helpers.")):
+            raise TypeError(f"enum {module}.{qualname} is not one of the course's")
+        owner = importlib.import_module(module)
+        for part in qualname.split("."):
+            owner = getattr(owner, part)
+        return owner[name]
+    raise TypeError(f"unknown tag {tag!r}")
+
+
+def raised(ename: str, evalue: str) -> BaseException:
+    """The exception a proxy raises for one the student's function raised (builtin types only)."""
+    import builtins
+
+    kind = getattr(builtins, ename, None)
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        try:
+            return kind(evalue)
+        except Exception:
+            pass
+    return RuntimeError(f"{ename}: {evalue}")
+
+
+class Proxy:
+    """Stands for the student's function ``name`` in the trusted runner."""
+
+    def __init__(self, name: str, proto, commands) -> None:
+        self.name, self.proto, self.commands = name, proto, commands
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        try:
+            request = {"call": {"name": self.name, "args": encode(list(args)),
+                                "kwargs": encode(dict(kwargs))}}
+        except TypeError as exc:
+            raise TypeError(f"评分时 {self.name}() 的参数无法传给你的代码：{exc}") from None
+        self.proto.write(json.dumps(request) + "\n")
+        answer = json.loads(self.commands.readline() or "{}")
+        if "return" in answer:
+            return decode(answer["return"])
+        ename, evalue = answer.get("raise") or ["RuntimeError", "没有得到结果"]
+        raise raised(ename, evalue)
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+def call_student(shell, call: dict):
+    """Untrusted runner: call the student's function with decoded arguments; encode the result."""
+    function = shell.user_ns.get(call["name"])
+    if not callable(function):
+        return {"raise": ["NameError", f"name '{call['name']}' is not defined"]}
+    try:
+        result = function(*decode(call["args"]), **decode(call["kwargs"]))
+    except BaseException as exc:  # also SystemExit: reported, the runner goes on
+        return {"raise": [type(exc).__name__, str(exc)[:MAX_OUTPUT]]}
+    try:
+        return {"return": encode(result)}
+    except TypeError as exc:
+        return {"raise": ["TypeError", f"{call['name']}() 的返回值必须是普通数据（数字、字符串、列表、元组、"
+                                        f"字典、集合……）：{exc}"]}
+
+
 def main() -> None:
     trusted = "--trusted" in sys.argv
     if trusted:
@@ -147,19 +260,32 @@ def main() -> None:
     shell = make_shell()
     proto.write(json.dumps({"ready": True}) + "\n")
     real_out, real_err = sys.stdout, sys.stderr
-    for line in commands:
+    while True:
+        line = commands.readline()
+        if not line:
+            break
         step = json.loads(line)
         for name, literal in (step.get("inject") or {}).items():
             shell.user_ns[name] = ast.literal_eval(literal)
+        for name in step.get("proxies") or []:
+            shell.user_ns[name] = Proxy(name, proto, commands)
         capture = CappedWriter()
         sys.stdout = sys.stderr = capture
+        answer = None
         try:
-            result = shell.run_cell(step["source"], silent=True, store_history=False)
-            failed = error_of(result)
+            if step.get("call"):
+                answer = call_student(shell, step["call"])
+                failed = None
+            else:
+                result = shell.run_cell(step["source"], silent=True, store_history=False)
+                failed = error_of(result)
         except BaseException as exc:  # a cell that escapes IPython's own handling
             failed = (type(exc).__name__, str(exc)[:MAX_OUTPUT])
         finally:
             sys.stdout, sys.stderr = real_out, real_err
+        if answer is not None:
+            proto.write(json.dumps({"id": step["id"], "ok": True, "answer": answer}, ensure_ascii=False) + "\n")
+            continue
         reply = {"id": step["id"], "ok": failed is None}
         if failed:
             reply["ename"], reply["evalue"] = failed
