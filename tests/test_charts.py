@@ -1,7 +1,6 @@
 """helpers.trace.charts: figures render with Agg and carry the expected lanes, labels and bars."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +9,7 @@ from matplotlib.figure import Figure
 
 from helpers.trace.charts import compare_runs, plot_timeline
 from helpers.events import EventKind
+from helpers.run.launcher import RunResult
 from helpers.trace.model import Event, Trace
 
 K = EventKind
@@ -40,12 +40,9 @@ def trace() -> Trace:
     ])
 
 
-@dataclass
-class FakeRun:
-    """Duck-typed stand-in for helpers.run.launcher.RunResult."""
-
-    trace: Trace
-    duration: float
+def run_of(trace: Trace | None, duration: float) -> RunResult:
+    """A RunResult as the launcher returns it, holding ``trace``."""
+    return RunResult(args=["python", "-u", "demo.py"], returncode=0, duration=duration, trace=trace)
 
 
 def _legend_texts(ax: matplotlib.axes.Axes) -> list[str]:
@@ -78,7 +75,7 @@ def test_timeline_has_one_lane_per_process_and_a_queue_axes(trace: Trace) -> Non
 def test_timeline_accepts_a_run_result_and_draws_on_a_given_ax(trace: Trace) -> None:
     outer = Figure(figsize=(8, 4))
     ax = outer.add_subplot()
-    fig = plot_timeline(FakeRun(trace, 0.9), ax=ax)
+    fig = plot_timeline(run_of(trace, 0.9), ax=ax)
     assert fig is outer
     assert len(ax.get_yticklabels()) == 2
     assert any(a.get_ylabel() == "items in queue" for a in fig.axes)
@@ -103,11 +100,11 @@ def test_timeline_title_mentions_dropped_events() -> None:
 
 def test_timeline_rejects_a_result_without_trace() -> None:
     with pytest.raises(TypeError, match="trace=True"):
-        plot_timeline(FakeRun(None, 1.0))  # type: ignore[arg-type]
+        plot_timeline(run_of(None, 1.0))
 
 
 def test_compare_runs_writes_values_on_bars(trace: Trace) -> None:
-    fig = compare_runs({"serial": 2.0, "concurrent": FakeRun(trace, 1.05), "trace": trace})
+    fig = compare_runs({"serial": 2.0, "concurrent": run_of(trace, 1.05), "trace": trace})
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_xticklabels()] == ["serial", "concurrent", "trace"]
     assert [round(p.get_height(), 2) for p in ax.patches] == [2.0, 1.05, 0.9]

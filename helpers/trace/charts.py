@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from helpers.events import EventKind, State
+from helpers.run.launcher import RunResult
 from helpers.trace.model import Trace
 
 __all__ = ["plot_timeline", "compare_runs", "STATE_COLORS"]
@@ -39,17 +40,16 @@ _ADDS = (EventKind.PUT, EventKind.SEND)
 _TAKES = (EventKind.GET, EventKind.RECV)
 
 
-def _trace_of(run_or_trace: Any) -> Trace:
+def _trace_of(run_or_trace: RunResult | Trace) -> Trace:
     if isinstance(run_or_trace, Trace):
         return run_or_trace
-    trace = getattr(run_or_trace, "trace", None)
-    if isinstance(trace, Trace):
-        return trace
+    if isinstance(run_or_trace, RunResult) and run_or_trace.trace is not None:
+        return run_or_trace.trace
     raise TypeError("plot_timeline 需要一个 Trace 或带 .trace 的运行结果 (RunResult)；"
                     "请用 run_script(..., trace=True) 运行程序。")
 
 
-def plot_timeline(run_or_trace: Any, ax: Axes | None = None, title: str | None = None,
+def plot_timeline(run_or_trace: RunResult | Trace, ax: Axes | None = None, title: str | None = None,
                   queue_depth: bool = True) -> Figure:
     """Draw a Gantt chart of a traced run: what every process did over time.
 
@@ -200,17 +200,16 @@ def _draw_messages(ax: Axes, trace: Trace, lane: dict[int, int]) -> list[Any]:
     return handles
 
 
-def _duration_of(value: Any) -> float:
+def _duration_of(value: RunResult | Trace | float) -> float:
+    if isinstance(value, (RunResult, Trace)):
+        return value.duration
     if isinstance(value, (int, float)):
         return float(value)
-    duration = getattr(value, "duration", None)
-    if isinstance(duration, (int, float)):
-        return float(duration)
     raise TypeError("compare_runs 的每个值应为 RunResult、Trace 或秒数 (float)，"
                     f"收到的是 {type(value).__name__}。")
 
 
-def compare_runs(runs: Mapping[str, Any], ax: Axes | None = None,
+def compare_runs(runs: Mapping[str, RunResult | Trace | float], ax: Axes | None = None,
                  title: str | None = None) -> Figure:
     """Bar chart of the total time of several runs (RunResult, Trace or seconds), labelled."""
     if not runs:
