@@ -116,10 +116,10 @@ def check_name(tb: TracebackType | None) -> str:
 
 
 def failure_lines(message: str, *, hint: str | None = None, where: str | None = None,
-                  width: int = WIDTH, colour: bool = True) -> list[str]:
+                  width: int = WIDTH, colour: bool = True, prefix: str = "没通过：") -> list[str]:
     """The lines shown for a failed check: message first (wrapped), then the likely cause and
     the failing line of the cell."""
-    first, *rest = wrap("没通过：" + message.strip(), width)
+    first, *rest = wrap(prefix + message.strip(), width)
     red = (lambda s: _BOLD + _RED + s + _RESET) if colour else (lambda s: s)
     lines = [red(first), *rest]
     if hint:
@@ -150,8 +150,31 @@ def describe(value: BaseException, tb: TracebackType | None) -> list[str] | None
     return failure_lines(message, hint=hint, where=where)
 
 
+def describe_name_error(value: NameError, tb: TracebackType | None) -> list[str] | None:
+    """A name used in a cell before the cell that defines it ran (a test cell run before the
+    assignment's setup cell, the usual setup mistake): what to run first, in Chinese."""
+    frames = traceback.extract_tb(tb)
+    if not frames or not _is_cell_file(frames[-1].filename):
+        return None
+    name = getattr(value, "name", None) or (re.findall(r"'(\w+)'", str(value)) or [""])[0]
+    if not name:
+        return None
+    from helpers.grading import checks
+
+    if name in dir(checks) and not name.startswith("_"):
+        text = (f"{name} 还没有定义：它是作业第一个代码单元格导入的检查函数。先运行那个单元格"
+                "（或用菜单 Run → Run All Above 运行上面所有单元格），再运行这个单元格。")
+    else:
+        text = (f"{name} 还没有定义：先运行定义它的单元格（通常在上面；菜单 Run → Run All Above "
+                f"运行上面所有单元格）。如果 {name} 是你自己起的名字，也检查一下拼写。")
+    frame = frames[-1]
+    where = f"出错的一行：单元格第 {frame.lineno} 行  {(frame.line or '').strip()}"
+    return [*failure_lines(text, prefix="还不能运行："), f"NameError: {value}", _shorten(where, WIDTH)]
+
+
 def install(shell: Any) -> None:
-    """Show failed course checks (AssertionError) the course's way in this IPython shell.
+    """Show failed course checks (AssertionError) the course's way in this IPython shell, and
+    explain a name used before the cell defining it ran (NameError).
 
     Chains to the custom exception handler already installed (``helpers.magics`` adds Chinese
     hints to classic errors): every exception that is not a course check goes there, or to
@@ -165,7 +188,12 @@ def install(shell: Any) -> None:
 
     def handler(shell: Any, etype: type[BaseException], value: BaseException,
                 tb: TracebackType | None, tb_offset: int | None = None) -> list[str]:
-        lines = describe(value, tb) if isinstance(value, AssertionError) else None
+        if isinstance(value, AssertionError):
+            lines = describe(value, tb)
+        elif isinstance(value, NameError):
+            lines = describe_name_error(value, tb)
+        else:
+            lines = None
         if lines is not None:
             shell._showtraceback(etype, value, lines)
             return lines
@@ -174,6 +202,6 @@ def install(shell: Any) -> None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
         return []
 
-    types = tuple(dict.fromkeys((*previous_types, AssertionError)))
+    types = tuple(dict.fromkeys((*previous_types, AssertionError, NameError)))
     shell.set_custom_exc(types, handler)
     shell._course_failures = (previous_types, previous, shell.CustomTB)

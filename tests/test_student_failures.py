@@ -177,3 +177,14 @@ def test_install_chains_to_the_explaining_handler_and_stays_one_link(
     ip.run_cell("assert 1 == 2, '比值应不超过 0.7，实际是 1.01。'")
     out = ANSI.sub("", capsys.readouterr().out)
     assert out.lstrip().startswith("没通过：比值应不超过 0.7") and out.count("没通过") == 1, out
+
+
+def test_running_a_test_cell_before_the_setup_cell_is_explained_in_chinese(tmp_path: Path) -> None:
+    cells = _run_cells(['run = run_task("ch05_task1.py", "3", "0.8")', "my_ids()", "x = 1"], tmp_path)
+    shown = _error(cells[0])
+    assert shown[0].startswith("还不能运行：run_task 还没有定义：它是作业第一个代码单元格导入的检查函数"), shown
+    assert "NameError: name 'run_task' is not defined" in shown and "Traceback" not in "\n".join(shown)
+    shown = _error(cells[1])
+    assert shown[0].startswith("还不能运行：my_ids 还没有定义：先运行定义它的单元格"), shown
+    assert all(display_width(line) <= WIDTH for line in shown)
+    assert not [o for o in cells[2].outputs if o.output_type == "error"]
