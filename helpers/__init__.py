@@ -33,14 +33,18 @@ _EXPORTS = {
     "EventKind": "helpers.events",
     "plot_timeline": "helpers.trace.charts",
     "compare_runs": "helpers.trace.charts",
-    # friendly explanations
-    "explain": "helpers.explain",
 }
+# Public submodules, loaded on first use. ``helpers.explain`` is the module (its function is
+# ``helpers.explain.explain``): a package attribute cannot stay a function of the same name as a
+# submodule, because importing the submodule (the launcher does) rebinds it to the module.
+_SUBMODULES = ("explain",)
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"helpers.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'helpers' has no attribute {name!r}")
@@ -50,7 +54,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(__all__))
 
 
 def load_ipython_extension(ipython: Any) -> None:

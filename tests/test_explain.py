@@ -167,3 +167,18 @@ def test_every_wait_kind_gets_a_hang_hint(monkeypatch: pytest.MonkeyPatch) -> No
     assert hints[0].title == "程序卡住了：Process-1 (pid 11) 停在 lock_wait"
     assert "waiting (lock)" in hints[0].explanation_zh and "Lock 1" in hints[0].explanation_zh
     assert K.LOCK_WAIT in WAITS and K.LOCK_WAIT not in explain_module._ENDS_BY_ITSELF
+
+
+def test_helpers_explain_is_the_module_before_and_after_the_launcher_imports_it() -> None:
+    import subprocess
+    import sys
+
+    code = ("import helpers\n"
+            "first = helpers.explain\n"
+            "import helpers.run.launcher\n"
+            "assert helpers.explain is first, 'helpers.explain changed when the launcher loaded'\n"
+            "hints = helpers.explain.explain(\"Can't get attribute 'f' on <module '__main__'>\")\n"
+            "assert hints and hints[0].title, hints\n"
+            "assert 'explain' in dir(helpers) and 'explain' in helpers.__all__\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
