@@ -241,7 +241,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from IPython.display import Image  # noqa: E402
 
 from helpers.sim.process_run_chart import STATE_COLOURS, plot_process_run  # noqa: E402
-from helpers.sim.process_run_widget import process_run_widget  # noqa: E402
+from helpers.sim.process_run_widget import hidden_span, process_run_widget  # noqa: E402
 from helpers.widgets import RecordingDisplay  # noqa: E402
 
 
@@ -287,7 +287,7 @@ def test_process_run_widget_shows_controls_chart_and_hidden_answer() -> None:
     assert shown.shown[0]._repr_mimebundle_()["text/plain"] == (
         "[process-run: -P c7,i,c1,i:c3 -S SWITCH_ON_IO -I IO_RUN_LATER -L 5]"
     ), "a short, stable plain text for nbval and static exports"
-    assert w.tick.value == 0 and w.tick.max == 22
+    assert w.tick.value == 0 and w.tick.max == w.play.max == hidden_span(w.trace) > 22  # not the answer
     assert w.predict.answer.value == ""
     plt.close("all")
 
@@ -300,12 +300,12 @@ def test_process_run_widget_policy_change_resimulates_and_redraws() -> None:
     assert w.predict.revealed
     w.switch.value = "SWITCH_ON_END"
     assert w.trace.total_time == 25  # P0 keeps the CPU through both I/Os, then P1's 3 ticks
-    assert w.tick.max == 25 and w.play.max == 25
-    assert not w.predict.revealed, "new settings hide the old answer"
+    assert w.tick.max == w.play.max == hidden_span(w.trace) > 25, "the slider does not tell the total"
+    assert w.tick.value == 0 and not w.predict.revealed, "new settings hide the old answer"
     images = shown.images()
     assert len(images) == 2 and images[0] != images[1]
     w.io_length.value = 0
-    assert w.trace.total_time == 15 and w.tick.value == 15
+    assert w.trace.total_time == 15 and w.tick.value == 0
     assert len(shown.images()) == 3
 
 

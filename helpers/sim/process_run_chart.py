@@ -27,22 +27,27 @@ STATE_COLOURS: dict[State, str] = {
 }
 CPU_COLOUR = "#555555"
 IO_COLOUR = "#8e6fbf"
-_INSTRUCTION_LABELS = {Instruction.CPU: "", Instruction.IO: "io", Instruction.IO_DONE: "io_d"}
+# Two short lines fit in a one-tick cell (a clipped "io_d" did not say what it was).
+_INSTRUCTION_LABELS = {Instruction.CPU: "", Instruction.IO: "io", Instruction.IO_DONE: "io\ndone"}
 
 
 def plot_process_run(
-    trace: ProcessRunTrace, ax: Axes | None = None, upto_tick: int | None = None
+    trace: ProcessRunTrace, ax: Axes | None = None, upto_tick: int | None = None,
+    span: int | None = None, hide_total: bool = False,
 ) -> Figure:
     """Draw a process-run trace: a lane per process, a cell per tick coloured by state.
 
-    ``upto_tick`` draws only ticks 1..upto_tick (the x range stays the whole run, so stepping
+    ``upto_tick`` draws only ticks 1..upto_tick (the x range stays the same, so stepping
     through a run does not rescale the picture); ``None`` draws everything. A triangle marks
-    the tick at whose start a process's I/O completed.
+    the tick at whose start a process's I/O completed. The x range ends at ``span`` (default:
+    the run's total time). ``hide_total`` (a widget that asks for the total, with ``span`` an
+    upper bound) names only the current tick in the title: no "of N", no statistics.
     """
     n = len(trace.programs)
     total = trace.total_time
+    span = total if span is None else max(span, 1)
     shown = total if upto_tick is None else max(0, min(upto_tick, total))
-    ax = new_ax(ax, (max(6.0, 0.28 * total + 2.5), 1.2 + 0.45 * (n + 2)))
+    ax = new_ax(ax, (max(6.0, 0.28 * span + 2.5), 1.2 + 0.45 * (n + 2)))
     cpu_row, io_row = n, n + 1
     label_cells = total <= 40
     for tick in trace.ticks[:shown]:
@@ -55,7 +60,8 @@ def plot_process_run(
             if label_cells and pid == tick.running and tick.instruction is not None:
                 text = _INSTRUCTION_LABELS[tick.instruction]
                 if text:
-                    ax.text(tick.time, pid, text, ha="center", va="center", fontsize=6.5)
+                    ax.text(tick.time, pid, text, ha="center", va="center", fontsize=6,
+                            linespacing=0.9)
         for pid in tick.completions:
             ax.plot(tick.time, pid - _HEIGHT / 2 - 0.08, marker="v", color="black",
                     markersize=5, linestyle="none")
@@ -68,20 +74,23 @@ def plot_process_run(
             if tick.ios_in_flight > 1:
                 ax.text(tick.time, io_row, str(tick.ios_in_flight), ha="center", va="center",
                         fontsize=7, color="white")
-    if upto_tick is not None and 0 < shown < total:
-        ax.axvline(shown + 0.5, color="black", linewidth=1.0, linestyle="--")
+    at = None if upto_tick is None else max(0, upto_tick)
+    if at is not None and 0 < at < (span if hide_total else total):
+        ax.axvline(at + 0.5, color="black", linewidth=1.0, linestyle="--")
 
-    ax.set_xlim(0.5, total + 0.5)
+    ax.set_xlim(0.5, span + 0.5)
     ax.set_ylim(io_row + 0.6, -0.8)
     ax.set_yticks(range(n + 2), [f"PID {pid}" for pid in range(n)] + ["CPU busy", "IO busy"])
-    step = 1 if total <= 30 else 5
-    ax.set_xticks(range(step if step > 1 else 1, total + 1, step))
+    step = 1 if span <= 30 else 5
+    ax.set_xticks(range(step if step > 1 else 1, span + 1, step))
     ax.set_xlabel("tick")
     lane_style(ax)
 
     length = trace.io_length if isinstance(trace.io_length, int) else "/".join(map(str, trace.io_length))
     title = f"process-run: {trace.switch.value}, {trace.io_done.value}, L={length}"
-    if shown == total:
+    if hide_total:
+        title += f"\ntick {at if at is not None else shown}"
+    elif shown == total:
         s = stats(trace)
         title += (f"\ntotal {s.total} ticks, CPU busy {s.cpu_busy} ({s.cpu_percent:.0f}%),"
                   f" IO busy {s.io_busy} ({s.io_percent:.0f}%)")

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 from matplotlib.axes import Axes
 
 from helpers.sim.process_run import (
+    Instruction,
     IoDonePolicy,
     ProcessRunTrace,
     Program,
@@ -31,8 +32,26 @@ from helpers.widgets import (LABEL_STYLE, DisplayFunction, LiveChart, PredictThe
 
 __all__ = ["ProcessRunWidget", "process_run_widget"]
 
-def _draw_process_run(ax: Axes, trace: ProcessRunTrace, upto_tick: int | None) -> None:
-    plot_process_run(trace, ax=ax, upto_tick=upto_tick)
+def _draw_process_run(ax: Axes, trace: ProcessRunTrace, upto_tick: int | None,
+                      span: int | None = None, hide_total: bool = False) -> None:
+    plot_process_run(trace, ax=ax, upto_tick=upto_tick, span=span, hide_total=hide_total)
+
+
+def hidden_span(trace: ProcessRunTrace) -> int:
+    """How far the chart and the tick slider reach while the total time is the question.
+
+    An upper bound of the total, with a margin: every tick either executes an instruction or
+    waits for an I/O, so the total is at most (instructions + I/O ticks) of all processes. The
+    margin keeps a one-process run (where the bound is exact) from giving its answer away.
+    """
+    lengths = trace.io_length if isinstance(trace.io_length, (tuple, list)) else None
+    bound = 0
+    for pid, program in enumerate(trace.programs):
+        length = lengths[pid] if lengths is not None else trace.io_length
+        ios = sum(1 for i in program.instructions if i is Instruction.IO)
+        bound += len(program.instructions) + ios * (int(length) + 1)
+    bound += max(3, bound // 4)
+    return -(-bound // 5) * 5  # round up to a multiple of 5
 
 
 def _programs_html(programs: tuple[Program, ...]) -> str:
@@ -59,7 +78,11 @@ class ProcessRunWidget(SimulatorView):
         self.programs = tuple(parse_programs(programs) if isinstance(programs, str) else programs)
         self.trace = simulate(self.programs, io_length, switch, io_done)
         total = self.trace.total_time
-        start = total if tick is None else max(0, min(tick, total))
+        # The question is the total time: until it is answered, nothing shows it (tick=None:
+        # the caller shows the whole run from the start).
+        self.hidden = tick is not None
+        reach = hidden_span(self.trace) if self.hidden else total
+        start = total if tick is None else max(0, min(tick, reach))
         self.switch = widgets.Dropdown(
             options=[p.value for p in SwitchPolicy], value=self.trace.switch.value,
             description="-S 切换策略", style=LABEL_STYLE,
@@ -73,15 +96,16 @@ class ProcessRunWidget(SimulatorView):
             continuous_update=False, style=LABEL_STYLE,
         )
         self.tick = widgets.IntSlider(
-            value=start, min=0, max=total, description="tick", continuous_update=False,
+            value=start, min=0, max=reach, description="tick", continuous_update=False,
             style=LABEL_STYLE,
         )
-        self.play = widgets.Play(value=start, min=0, max=total, interval=600, description="Play")
+        self.play = widgets.Play(value=start, min=0, max=reach, interval=600, description="Play")
         widgets.link((self.play, "value"), (self.tick, "value"))
-        width = max(6.0, 0.28 * total + 2.5)
+        width = max(6.0, 0.28 * reach + 2.5)
         self.chart = LiveChart(
             _draw_process_run, figsize=(width, 1.2 + 0.45 * (len(self.programs) + 2)),
-            display=display, trace=self.trace, upto_tick=start,
+            display=display, trace=self.trace, upto_tick=start, span=reach,
+            hide_total=self.hidden,
         )
         self.predict = PredictThenReveal(
             "先预测，再检查：这次运行一共需要多少个时钟周期 (Total Time)？",
@@ -112,22 +136,34 @@ class ProcessRunWidget(SimulatorView):
         self.trace = simulate(
             self.programs, self.io_length.value, self.switch.value, self.io_done.value
         )
-        total = self.trace.total_time
         self.predict.reset()
+        self.hidden = True  # a new run: its total is the question again
+        reach = hidden_span(self.trace)
         self._quiet = True  # one redraw below, not one per slider attribute
         try:
-            self.tick.value = min(self.tick.value, total)
-            self.tick.max = self.play.max = total
+            self.tick.value = 0  # from the start: predict the new run, then step through it
+            self.tick.max = self.play.max = reach
         finally:
             self._quiet = False
-        self.chart.redraw(trace=self.trace, upto_tick=self.tick.value)
+        self.chart.redraw(trace=self.trace, upto_tick=self.tick.value, span=reach, hide_total=True)
 
     def _tick_changed(self, change: Any) -> None:
         if not self._quiet:
             self.chart.redraw(upto_tick=change["new"])
 
     def _show_whole_run(self) -> None:
-        self.tick.value = self.trace.total_time
+        total = self.trace.total_time
+        if not self.hidden and self.tick.value == total:
+            return  # already the whole run
+        self.hidden = False
+        self._quiet = True
+        try:
+            self.tick.max = self.play.max = max(total, self.tick.value)
+            self.tick.value = total
+            self.tick.max = self.play.max = total
+        finally:
+            self._quiet = False
+        self.chart.redraw(upto_tick=total, span=total, hide_total=False)
 
 
 
