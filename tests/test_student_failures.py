@@ -188,3 +188,16 @@ def test_running_a_test_cell_before_the_setup_cell_is_explained_in_chinese(tmp_p
     assert shown[0].startswith("还不能运行：my_ids 还没有定义：先运行定义它的单元格"), shown
     assert all(display_width(line) <= WIDTH for line in shown)
     assert not [o for o in cells[2].outputs if o.output_type == "error"]
+
+
+def test_a_check_failure_renders_the_same_without_the_extension(tmp_path: Path) -> None:
+    """A kernel without the course's kernel config (another environment): IPython honours
+    TaskCheckFailed._render_traceback_, so the message still comes first, without helper source."""
+    cells = _run_cells([
+        "get_ipython().set_custom_exc((), None)  # as if the extension were not loaded",
+        "from helpers.grading.checks import expect_equal\n"
+        'expect_equal(3, 2, "子进程个数")',
+    ], tmp_path)
+    shown = _error(cells[1])
+    assert shown[0] == "没通过：子进程个数应该是 2，实际是 3。", shown
+    assert "helpers/grading" not in "\n".join(shown) and "Traceback" not in "\n".join(shown)

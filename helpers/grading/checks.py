@@ -57,6 +57,14 @@ _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt|Warning)\b
 class TaskCheckFailed(AssertionError):
     """A graded check failed; the message (Chinese) says what was expected and what happened."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback, also in a kernel that did not load the
+        helpers extension: the message first and whole, the task's likely cause, the failing
+        cell line (``helpers.failures``; never this module's source)."""
+        from helpers.failures import describe, failure_lines
+
+        return describe(self, self.__traceback__) or failure_lines(str(self))
+
 
 def find_program(name: str, cwd: str | Path | None = None) -> Path:
     """The file a ``%%program NAME`` cell wrote (the launcher's rule: ``.programs/NAME``, then
