@@ -77,9 +77,11 @@ def test_the_message_comes_first_then_the_cause_then_the_line() -> None:
 def test_every_hint_names_a_real_sample_task_and_check() -> None:
     check_names = {name for name in dir(checks) if name.startswith("expect_")} | {"run_task", "assert"}
     for hint in HINTS:
-        chapter, sample = hint.sample.split("/")
-        about = (ROOT / "tests" / "submissions" / chapter / f"{sample}.py").read_text(encoding="utf-8")
-        assert "# about:" in about, hint
+        assert hint.samples, hint
+        for named in hint.samples:
+            chapter, sample = named.split("/")
+            about = (ROOT / "tests" / "submissions" / chapter / f"{sample}.py").read_text(encoding="utf-8")
+            assert "# about:" in about, hint
         cells = json.loads((ROOT / "source" / chapter / f"{chapter}.ipynb").read_text(encoding="utf-8"))["cells"]
         sources = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         assert hint.program in programs_in(sources), hint
@@ -201,3 +203,26 @@ def test_a_check_failure_renders_the_same_without_the_extension(tmp_path: Path) 
     shown = _error(cells[1])
     assert shown[0] == "没通过：子进程个数应该是 2，实际是 3。", shown
     assert "helpers/grading" not in "\n".join(shown) and "Traceback" not in "\n".join(shown)
+
+
+def _graded_errors(sample: str, tmp_path: Path) -> str:
+    """Every error output (ANSI stripped) of the sample submission run against the source
+    notebook, i.e. with the hidden tests, as autograde runs it."""
+    chapter, name = sample.split("/")
+    parsed = parse_submission(ROOT / "tests" / "submissions" / chapter / f"{name}.py", chapter)
+    notebook = build_submission(ROOT / "source" / chapter / f"{chapter}.ipynb", parsed.answers)
+    client = NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=40,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    return "\n".join(ANSI.sub("", "\n".join(o.traceback)) for o in errors)
+
+
+@pytest.mark.hard_timeout(240)
+@pytest.mark.parametrize("sample", sorted({s for h in HINTS for s in h.samples}))
+def test_each_hint_is_shown_for_its_sample_mistake(sample: str, tmp_path: Path) -> None:
+    """The sample submission that makes the mistake gets the hint (and the hint comes after
+    the message, inside the width)."""
+    shown = squash(_graded_errors(sample, tmp_path))
+    for hint in (h for h in HINTS if sample in h.samples):
+        assert squash("这一题常见的错误：" + hint.text) in shown, f"{hint.program} {hint.check}: {shown[:3000]}"
