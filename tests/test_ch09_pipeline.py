@@ -18,8 +18,7 @@ from helpers.grading.checks import TaskCheckFailed
 from helpers.grading.pipeline import (consumed, expect_clean_end, expect_each_once, expect_sentinels,
                                       queue_counts)
 from helpers.run.launcher import OutputLine, RunResult, run_script
-
-from conftest import pid_exists_running
+from tests.conftest import pid_exists_running
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
 
