@@ -263,3 +263,20 @@ def test_command_gives_every_sample_its_points(assignment: str, tmp_path: Path) 
             if abs(score - sample.expected) > 1e-6:
                 wrong.append(f"{sample.case}: {score} (expected {sample.expected})")
     assert not wrong, f"{assignment}:\n" + "\n".join(wrong) + "\n" + done.stdout[-2000:]
+
+
+def test_a_submission_has_a_wall_clock_budget(tmp_path: Path) -> None:
+    """A submission whose first program hangs runs out of its budget: what is left gets 0 with a
+    note, the graded notebook and the feedback are still written, the command goes on."""
+    from nbgrader.api import Gradebook
+
+    hang = next(s for s in sample_submissions("ch04") if s.case == "hang")
+    course = course_with_submissions(tmp_path / "course", "ch04", [hang])
+    done = autograde(course, "ch04", "--start-methods", "fork", "--budget", "6", "--cell-timeout", "30")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "time budget used up in task" in done.stdout, done.stdout[-2000:]
+    graded = course / "autograded" / hang.student / "ch04" / "ch04.ipynb"
+    feedback = course / "feedback" / hang.student / "ch04" / "ch04.html"
+    assert "总评分时间" in graded.read_text(encoding="utf-8") and feedback.exists()
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        assert gb.find_submission("ch04", hang.student).score < hang.expected
