@@ -18,12 +18,14 @@ stays comparable under nbval while the committed output keeps the real numbers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from helpers import measuring
 
 __all__ = ["Speed", "SpeedLineError", "speeds", "format_speeds", "plot_speeds", "CHANNELS"]
 
@@ -49,7 +51,7 @@ class Speed:
     @property
     def per_second(self) -> float:
         """Messages per second."""
-        return self.messages / self.seconds if self.seconds > 0 else float("inf")
+        return measuring.rate(self.messages, self.seconds)
 
     @property
     def megabytes_per_second(self) -> float:
@@ -63,14 +65,10 @@ class Speed:
 
 def speeds(run_or_lines: Any) -> list[Speed]:
     """The measurement lines of a run (a RunResult, or an iterable of text lines)."""
-    lines: Iterable[str]
-    lines = run_or_lines.lines() if hasattr(run_or_lines, "lines") else run_or_lines
-    rows = [Speed(m["channel"], int(m["size"]), int(m["n"]), float(m["s"]))
-            for m in (LINE.match(str(text).strip()) for text in lines) if m]
-    if not rows:
-        raise SpeedLineError("测量程序没有打印任何 `channel=... size=... messages=... seconds=...` 行："
-                             "先看看它的输出和错误信息。")
-    return rows
+    return measuring.read_lines(
+        run_or_lines, LINE, lambda m: Speed(m["channel"], int(m["size"]), int(m["n"]), float(m["s"])),
+        SpeedLineError("测量程序没有打印任何 `channel=... size=... messages=... seconds=...` 行："
+                       "先看看它的输出和错误信息。"))
 
 
 def _size_text(size: int) -> str:

@@ -24,6 +24,8 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from helpers import measuring
+
 __all__ = ["Measurement", "MeasurementError", "measurements", "format_rates", "speedup", "plot_throughput"]
 
 LINE = re.compile(r"^(?P<kind>[\w-]+) consumers=(?P<n>\d+) items=(?P<items>\d+) time=(?P<t>\d+(?:\.\d+)?)$")
@@ -47,20 +49,15 @@ class Measurement:
     @property
     def rate(self) -> float:
         """Items per second."""
-        return self.items / self.seconds if self.seconds > 0 else float("inf")
+        return measuring.rate(self.items, self.seconds)
 
 
 def measurements(run_or_lines: Any) -> list[Measurement]:
     """The measurement lines of a run (``RunResult`` or an iterable of strings), in order."""
-    lines = run_or_lines.lines(stream="stdout") if hasattr(run_or_lines, "lines") else run_or_lines
-    rows = []
-    for text in lines:
-        match = LINE.match(str(text).strip())
-        if match:
-            rows.append(Measurement(match["kind"], int(match["n"]), int(match["items"]), float(match["t"])))
-    if not rows:
-        raise MeasurementError("no line like 'io consumers=4 items=16 time=0.167' in the output")
-    return rows
+    return measuring.read_lines(
+        run_or_lines, LINE, lambda m: Measurement(m["kind"], int(m["n"]), int(m["items"]), float(m["t"])),
+        MeasurementError("no line like 'io consumers=4 items=16 time=0.167' in the output"),
+        stream="stdout")
 
 
 def format_rates(rows: Iterable[Measurement]) -> str:
