@@ -8,6 +8,8 @@ the program, and then says in Chinese how far off the guess was::
                   what="串行 join 的总时间")
 
 prints for example ``串行 join 的总时间：你预测 1.00 s，实际 1.84 s，低估了 0.84 s（差 46%）。差得比较多：…``.
+For an answer that is right or wrong (an exit code, the list a program printed) use
+``compare_answer(guess, actual, what=...)``.
 A guess left at ``None`` gets a reminder instead (that is what the committed outputs show, so
 nbval compares a stable text: seconds are printed as ``N.NN s``, which tests/sanitize.cfg rewrites).
 
@@ -100,6 +102,26 @@ def compare_guess(guess: object, actual: float, *, what: str, unit: str = "s", d
                   variable: str = "") -> None:
     """Print how far ``guess`` is from ``actual`` (in Chinese); ``describe_guess`` returns it."""
     print(describe_guess(guess, actual, what=what, unit=unit, digits=digits, variable=variable).text)
+
+
+def describe_answer(guess: object, actual: object, *, what: str, variable: str = "") -> GuessResult:
+    """Like :func:`describe_guess` for an answer that is right or wrong rather than near or far
+    (an exit code, the list a program printed): "猜对了" or both values side by side."""
+    if guess is None:
+        name = f" {variable} " if variable else ""
+        text = (f"{what}：实际是 {actual!r}。你还没有写下预测（变量{name}仍是 None）——"
+                "先把猜测写进上面的单元格再运行，对照才有意义。")
+    elif guess == actual:
+        text = f"{what}：你预测 {guess!r}，实际也是 {actual!r}——猜对了！"
+    else:
+        text = (f"{what}：你预测 {guess!r}，实际是 {actual!r}——不一样。"
+                "对照上面的输出和解释，想想哪一步和你想的不一样。")
+    return GuessResult(what, None, math.nan, "", text)
+
+
+def compare_answer(guess: object, actual: object, *, what: str, variable: str = "") -> None:
+    """Print whether ``guess`` was right (in Chinese); :func:`describe_answer` returns it."""
+    print(describe_answer(guess, actual, what=what, variable=variable).text)
 
 
 def seconds_in(result: RunResult, prefix: str, name: str | None = None) -> float:

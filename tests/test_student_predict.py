@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.predict import compare_guess, describe_guess, seconds_in
+from helpers.predict import compare_guess, describe_answer, describe_guess, seconds_in
 from helpers.run.launcher import RunResult, run_code
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,8 +68,8 @@ def test_sentences_survive_the_nbval_sanitizer() -> None:
 
 
 def test_every_numeric_guess_in_the_lectures_is_compared() -> None:
-    """A lecture cell that asks for a numeric guess (``x = None  # ...``) has a later cell that
-    passes that variable to compare_guess."""
+    """A lecture cell that asks for a guess (``x = None  # ...``) has a later cell that passes
+    that variable to compare_guess (how far off) or compare_answer (right or wrong)."""
     missing = []
     for path in sorted((ROOT / "notebooks").glob("0[0-6]-*.ipynb")):
         cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
@@ -77,6 +77,14 @@ def test_every_numeric_guess_in_the_lectures_is_compared() -> None:
         for i, source in enumerate(sources):
             for name in re.findall(r"^(\w*(?:guess|my_)\w*) = None\b", source, flags=re.M):
                 later = "\n".join(sources[i + 1:])
-                if not re.search(rf"compare_guess\(\s*{name}\b", later):
+                if not re.search(rf"compare_(?:guess|answer)\(\s*{name}\b", later):
                     missing.append(f"{path.name}: {name}")
     assert not missing, f"guesses never compared with the result: {missing}"
+
+
+def test_an_answer_is_right_or_wrong() -> None:
+    assert "猜对了" in describe_answer(1, 1, what="退出码").text
+    wrong = describe_answer(["main", "child-a"], ["main"], what="visits").text
+    assert "不一样" in wrong and "['main', 'child-a']" in wrong and "['main']" in wrong
+    reminder = describe_answer(None, 1, what="退出码", variable="guess_child_exitcode").text
+    assert "guess_child_exitcode" in reminder and "None" in reminder
