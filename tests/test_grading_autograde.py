@@ -280,3 +280,28 @@ def test_a_submission_has_a_wall_clock_budget(tmp_path: Path) -> None:
     assert "总评分时间" in graded.read_text(encoding="utf-8") and feedback.exists()
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         assert gb.find_submission("ch04", hang.student).score < hang.expected
+
+
+def test_parallel_jobs_give_the_same_grades_as_one_job(tmp_path: Path) -> None:
+    samples = sample_submissions("ch01")
+    tables = []
+    for jobs in ("1", "8"):
+        course = course_with_submissions(tmp_path / f"course-{jobs}", "ch01", samples)
+        done = autograde(course, "ch01", "--jobs", jobs, "--quiet")
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        tables.append((course / "grades" / "ch01" / "grades.csv").read_text(encoding="utf-8"))
+    assert tables[0] == tables[1]
+    assert len(tables[0].splitlines()) == len(samples) + 1
+
+
+def test_without_the_sandbox_grading_runs_and_says_what_is_missing(tmp_path: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    samples = sample_submissions("ch01")
+    course = course_with_submissions(tmp_path / "course", "ch01", samples)
+    done = autograde(course, "ch01", "--no-sandbox", "--quiet")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "MISSING PROTECTION: sandbox switched off" in done.stdout
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        for sample in samples:
+            assert gb.find_submission("ch01", sample.student).score == sample.expected, sample.case
