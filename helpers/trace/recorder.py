@@ -571,9 +571,14 @@ def _after(cls: Any, method: str, hook: Callable[[Any], None]) -> None:
             pass
         return result
 
-    wrapper.__doc__ = orig.__doc__
-    wrapper.__wrapped__ = orig  # type: ignore[attr-defined]
-    setattr(cls, method, wrapper)
+    _replace(cls, method, wrapper, orig)
+
+
+def _replace(cls: Any, name: str, fn: Callable[..., Any], orig: Callable[..., Any]) -> None:
+    """Put the wrapper ``fn`` of ``orig`` in its place as ``cls.name`` (with its docstring)."""
+    fn.__doc__ = orig.__doc__
+    fn.__wrapped__ = orig  # type: ignore[attr-defined]
+    setattr(cls, name, fn)
 
 
 # --------------------------------------------------------------------------- queues
@@ -667,31 +672,35 @@ def _blocked_call(wait: str, done: str, obj: str, timeout: Any, call: Callable[.
     return result
 
 
+def _try_first(orig: Callable[..., Any], kind: str, wait: str, would_block: type, err: str,
+               self: Any, args: tuple[Any, ...], block: bool, timeout: Any) -> Any:
+    """``orig(self, *args, block, timeout)`` (Queue.put or Queue.get), tried without blocking
+    first: one event when it does not have to wait (the usual case), else the slow path."""
+    qid = _queue_id(self)
+    try:
+        result = orig(self, *args, False)
+    except would_block:
+        if not block:
+            emit(kind, qid, f"ok=0 waited=0 block=0 err={err}")
+            raise
+    except BaseException as exc:
+        emit(kind, qid, f"ok=0 waited=0 err={type(exc).__name__}")
+        raise
+    else:
+        emit(kind, qid, f"ok=1 waited=0 block={int(bool(block))}")
+        return result
+    return _blocked_call(wait, kind, qid, timeout, orig, self, *args, block, timeout)
+
+
 def _wrap_put(cls: Any, full: type) -> None:
     orig_put = cls.__dict__["put"]
 
     def put(self: Any, obj: Any, block: bool = True, timeout: Any = None) -> None:
         if not _on:
             return orig_put(self, obj, block, timeout)
-        qid = _queue_id(self)
-        try:
-            # Try without blocking first: one event when there is room (the usual case).
-            result = orig_put(self, obj, False)
-        except full:
-            if not block:
-                emit(_PUT, qid, "ok=0 waited=0 block=0 err=Full")
-                raise
-        except BaseException as exc:
-            emit(_PUT, qid, f"ok=0 waited=0 err={type(exc).__name__}")
-            raise
-        else:
-            emit(_PUT, qid, f"ok=1 waited=0 block={int(bool(block))}")
-            return result
-        return _blocked_call(_PUT_WAIT, _PUT, qid, timeout, orig_put, self, obj, block, timeout)
+        return _try_first(orig_put, _PUT, _PUT_WAIT, full, "Full", self, (obj,), block, timeout)
 
-    put.__doc__ = orig_put.__doc__
-    put.__wrapped__ = orig_put  # type: ignore[attr-defined]
-    cls.put = put
+    _replace(cls, "put", put, orig_put)
 
 
 def _wrap_get(cls: Any, empty: type) -> None:
@@ -700,24 +709,9 @@ def _wrap_get(cls: Any, empty: type) -> None:
     def get(self: Any, block: bool = True, timeout: Any = None) -> Any:
         if not _on:
             return orig_get(self, block, timeout)
-        qid = _queue_id(self)
-        try:
-            item = orig_get(self, False)
-        except empty:
-            if not block:
-                emit(_GET, qid, "ok=0 waited=0 block=0 err=Empty")
-                raise
-        except BaseException as exc:
-            emit(_GET, qid, f"ok=0 waited=0 err={type(exc).__name__}")
-            raise
-        else:
-            emit(_GET, qid, f"ok=1 waited=0 block={int(bool(block))}")
-            return item
-        return _blocked_call(_GET_WAIT, _GET, qid, timeout, orig_get, self, block, timeout)
+        return _try_first(orig_get, _GET, _GET_WAIT, empty, "Empty", self, (), block, timeout)
 
-    get.__doc__ = orig_get.__doc__
-    get.__wrapped__ = orig_get  # type: ignore[attr-defined]
-    cls.get = get
+    _replace(cls, "get", get, orig_get)
 
 
 # --------------------------------------------------------------------------- reaping
@@ -742,9 +736,7 @@ def _patch_popen(module: Any) -> None:
             emit(_REAPED, getattr(self, "pid", ""), f"code={code}", force=True)
         return code
 
-    poll.__doc__ = orig_poll.__doc__
-    poll.__wrapped__ = orig_poll  # type: ignore[attr-defined]
-    cls.poll = poll
+    _replace(cls, "poll", poll, orig_poll)
 
 
 # --------------------------------------------------------------------------- pipes
