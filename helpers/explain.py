@@ -316,7 +316,16 @@ def _lock_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
     waiters: dict[str, list[int]] = {}
     for pid, lock in sorted(waiting.items()):
         owner = holder.get(lock)
-        if owner is None or owner == pid:
+        if owner is None:
+            continue
+        if owner == pid:
+            who, label = f"{names.get(pid, 'pid')} (pid {pid})", trace.label(lock)
+            hints.append(Hint(
+                f"{who} 又去 acquire() 自己已经拿着的 {label}",
+                f"{who} 拿着 {label}，没有 release() 就再次 acquire() 它。普通的 Lock 不可重入："
+                "第二次 acquire() 要等锁被释放，而能释放它的正是停在这里的进程自己，所以永远等下去。",
+                "在同一个进程里不要重复获取同一把 Lock（先 release()）；如果确实需要在拿着锁时"
+                "再调用也要加锁的函数，用 multiprocessing.RLock（可重入锁）。"))
             continue
         other = waiting.get(owner)
         if other is None or holder.get(other) != pid:

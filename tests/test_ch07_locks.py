@@ -264,6 +264,29 @@ def test_a_lock_held_by_a_finished_process_is_explained(tmp_path: Path, start_me
     assert "second" in hint.explanation_zh and "first" in hint.explanation_zh
 
 
+REACQUIRED = """
+from multiprocessing import Lock, Process
+
+def twice(lock):
+    lock.acquire()
+    lock.acquire()  # a Lock is not re-entrant: this waits for itself
+
+if __name__ == "__main__":
+    lock = Lock()
+    worker = Process(target=twice, args=(lock,), name="worker")
+    worker.start()
+    worker.join()
+"""
+
+
+def test_reacquiring_a_lock_you_hold_is_explained(tmp_path: Path, start_method: str) -> None:
+    result = run(tmp_path, REACQUIRED, start_method, timeout=3)
+    assert result.timed_out
+    hint = next(h for h in result.hints if "自己已经拿着" in h.title)
+    assert hint.title.startswith("worker (pid ")
+    assert "RLock" in hint.fix_zh and "不可重入" in hint.explanation_zh
+
+
 def test_release_of_an_unlocked_lock_is_explained() -> None:
     from multiprocessing import Lock
 
