@@ -97,14 +97,22 @@ def _strip_marks(source: str) -> str:
     return SOLUTION_MARK.sub("", source)
 
 
-def _literal_names(source: str) -> list[str] | None:
-    """Names assigned by a solution that is only ``name = <literal>`` statements, else None."""
+def _statements(source: str) -> list[ast.stmt] | None:
+    """The top-level statements of a solution cell (its solution marks removed); None if it
+    does not parse."""
     try:
-        tree = ast.parse(_strip_marks(source))
+        return ast.parse(_strip_marks(source)).body
     except SyntaxError:
         return None
+
+
+def _literal_names(source: str) -> list[str] | None:
+    """Names assigned by a solution that is only ``name = <literal>`` statements, else None."""
+    body = _statements(source)
+    if body is None:
+        return None
     names = []
-    for node in tree.body:
+    for node in body:
         if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
             targets = [t.id for t in node.targets]
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
@@ -166,12 +174,11 @@ PROCESS_NAMES = {"os", "psutil", "subprocess", "signal", "sys", "time", "multipr
 
 def _function_names(source: str) -> list[str] | None:
     """The functions a solution cell defines at top level, if it is only imports and defs."""
-    try:
-        tree = ast.parse(_strip_marks(source))
-    except SyntaxError:
+    body = _statements(source)
+    if body is None:
         return None
     names = []
-    for node in tree.body:
+    for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.append(node.name)
         elif not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):

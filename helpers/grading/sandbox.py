@@ -41,6 +41,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 SANDBOX_UID_BASE = 60000
 MAX_PROCESSES = 512          # RLIMIT_NPROC for the sandbox user (per job slot)
 MAX_TASKS = 512              # cgroup pids.max per submission
@@ -352,10 +354,6 @@ class Sandbox:
 
 def processes_with_tag(tag: str) -> list[int]:
     """Live processes whose environment has COURSE_GRADING_TAG=tag (the fallback without bwrap)."""
-    try:
-        import psutil
-    except ImportError:
-        return []
     found = []
     for proc in psutil.process_iter(["pid"]):
         try:
@@ -367,10 +365,8 @@ def processes_with_tag(tag: str) -> list[int]:
 
 
 def kill_tagged(tag: str) -> list[int]:
-    try:
-        import psutil
-    except ImportError:
-        return []
+    """Kill every live process tagged ``tag`` (a few rounds, for ones started meanwhile); the
+    pids still alive afterwards."""
     for _ in range(5):
         pids = processes_with_tag(tag)
         if not pids:

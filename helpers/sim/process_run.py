@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from helpers.sim._cli import simulator_parser
+from helpers.sim._cli import print_answer, simulator_parser
 
 __all__ = [
     "Instruction",
@@ -387,6 +387,11 @@ def format_stats(trace: ProcessRunTrace) -> str:
     )
 
 
+_PREDICT_TEXT = (
+    "预测：每个时钟周期 (tick) 里每个进程处于什么状态？一共要多少个周期？CPU 和 I/O 各忙多少个周期？\n"
+    "想好以后，加上 -c（答案）和 -p（统计）再运行一次，对照检查。"
+)
+
 _SWITCH_TEXT = {
     SwitchPolicy.SWITCH_ON_IO: "当前进程发起 I/O 或结束时，切换到下一个就绪 (READY) 进程",
     SwitchPolicy.SWITCH_ON_END: "只有当前进程结束时才切换；它等 I/O 时 CPU 空闲",
@@ -423,11 +428,6 @@ def describe_programs(
     return "\n".join(lines)
 
 
-_PREDICT_TEXT = (
-    "预测：每个时钟周期 (tick) 里每个进程处于什么状态？一共要多少个周期？CPU 和 I/O 各忙多少个周期？\n"
-    "想好以后，加上 -c（答案）和 -p（统计）再运行一次，对照检查。"
-)
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = simulator_parser("process_run",
@@ -451,7 +451,6 @@ def _parser() -> argparse.ArgumentParser:
         "-I", "--iodone", default="IO_RUN_LATER",
         choices=[p.value for p in IoDonePolicy], help="what a process does when its I/O ends",
     )
-    parser.add_argument("-c", dest="solve", action="store_true", help="show the answer")
     parser.add_argument(
         "-p", "--printstats", action="store_true", help="with -c: print statistics at the end"
     )
@@ -480,12 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(_PREDICT_TEXT)
         return 0
-    print(format_trace(trace))
-    if args.printstats:
-        print()
-        print(format_stats(trace))
-        print()
-    return 0
+    return print_answer(format_trace(trace), format_stats(trace) if args.printstats else None)
 
 
 if __name__ == "__main__":

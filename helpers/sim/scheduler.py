@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from helpers.sim._cli import simulator_parser
+from helpers.sim._cli import print_answer, simulator_parser
 
 __all__ = [
     "Job",
@@ -48,6 +48,11 @@ __all__ = [
     "random_lengths",
     "schedule",
 ]
+
+_PREDICT_TEXT = (
+    "预测：每个作业 (job) 的响应时间 (response)、周转时间 (turnaround) 和等待时间 (wait) 各是多少？\n"
+    "想好以后，用同样的参数加上 -c 再运行一次，对照答案；换 -s 或 -l 可以出新题。"
+)
 
 
 class ScheduleError(ValueError):
@@ -254,11 +259,6 @@ def format_stats(trace: ScheduleTrace) -> str:
     return "\n".join(lines)
 
 
-_PREDICT_TEXT = (
-    "预测：每个作业 (job) 的响应时间 (response)、周转时间 (turnaround) 和等待时间 (wait) 各是多少？\n"
-    "想好以后，用同样的参数加上 -c 再运行一次，对照答案；换 -s 或 -l 可以出新题。"
-)
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = simulator_parser("scheduler",
@@ -271,7 +271,6 @@ def _parser() -> argparse.ArgumentParser:
         "-p", "--policy", default="FIFO", choices=[p.value for p in Policy], help="policy"
     )
     parser.add_argument("-q", "--quantum", type=int, default=1, help="time slice for RR")
-    parser.add_argument("-c", dest="solve", action="store_true", help="show the answers")
     return parser
 
 
@@ -302,11 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         return 0
     print("** Solutions **\n")
-    print(format_trace(trace))
-    print()
-    print(format_stats(trace))
-    print()
-    return 0
+    return print_answer(format_trace(trace), format_stats(trace))
 
 
 if __name__ == "__main__":
