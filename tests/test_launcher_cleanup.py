@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import signal
 import sys
 import textwrap
 import threading
@@ -18,6 +19,29 @@ from helpers.run.launcher import run_script
 from tests.conftest import pid_exists_running
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
+
+
+@pytest.fixture
+def stop_button() -> object:
+    """The notebook's Stop button: an interrupt of the main thread after a delay.
+
+    ``_thread.interrupt_main()`` does nothing while SIGINT's Python handler is SIG_IGN or SIG_DFL
+    (a library loaded by an earlier test in the same pytest process may leave it so: seen in full
+    runs on Python 3.10). A Jupyter kernel runs cells with the default handler, so the test runs
+    with it too, and restores whatever was there.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timers: list[threading.Timer] = []
+
+    def press(after: float) -> None:
+        timer = threading.Timer(after, _thread.interrupt_main)
+        timers.append(timer)
+        timer.start()
+
+    yield press
+    for timer in timers:
+        timer.cancel()
+    signal.signal(signal.SIGINT, previous)
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="uses os.fork / os.setsid")
 
 
@@ -74,15 +98,11 @@ def test_normal_exit_kills_sleeping_grandchild(tmp_path: Path) -> None:
     assert "killed 1 leftover process" in result.summary()
 
 
-def test_keyboard_interrupt_returns_interrupted_result(tmp_path: Path, start_method: str) -> None:
+def test_keyboard_interrupt_returns_interrupted_result(tmp_path: Path, start_method: str,
+                                                      stop_button) -> None:
     write(tmp_path, "tree.py", SLEEPING_TREE)
-    timer = threading.Timer(2.0, _thread.interrupt_main)  # the notebook's Stop button
-    timer.start()
-    try:
-        result = run_script("tree.py", cwd=tmp_path, start_method=start_method, timeout=30,
-                            echo=False)
-    finally:
-        timer.cancel()
+    stop_button(2.0)
+    result = run_script("tree.py", cwd=tmp_path, start_method=start_method, timeout=30, echo=False)
     assert result.interrupted and not result.timed_out
     assert result.duration < 10
     pids = pids_printed(result, "child") + pids_printed(result, "grandchild") + [result.pid]
@@ -90,15 +110,11 @@ def test_keyboard_interrupt_returns_interrupted_result(tmp_path: Path, start_met
     assert not any(pid_exists_running(pid) for pid in pids)
 
 
-def test_keyboard_interrupt_can_be_reraised(tmp_path: Path) -> None:
+def test_keyboard_interrupt_can_be_reraised(tmp_path: Path, stop_button) -> None:
     write(tmp_path, "sleep.py", "import time\nprint('start', flush=True)\ntime.sleep(120)\n")
-    timer = threading.Timer(1.0, _thread.interrupt_main)
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            run_script("sleep.py", cwd=tmp_path, timeout=30, echo=False, raise_on_interrupt=True)
-    finally:
-        timer.cancel()
+    stop_button(1.0)
+    with pytest.raises(KeyboardInterrupt):
+        run_script("sleep.py", cwd=tmp_path, timeout=30, echo=False, raise_on_interrupt=True)
 
 
 def test_error_in_program_still_kills_its_processes(tmp_path: Path) -> None:
