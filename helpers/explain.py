@@ -77,7 +77,8 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
           "锁这类对象没法变成字节，所以 send() 当场抛出异常，什么也没有发出去。",
           "只发送能序列化的数据：数字、字符串、列表、字典、元组……；函数用 def 定义在模块顶层，"
           "文件发送文件名或读出来的内容。")),
-    (re.compile(r"cannot pickle '_io\.\w+' object"),
+    # 3.10/3.11: cannot pickle '_io.TextIOWrapper' object; 3.12+: cannot pickle 'TextIOWrapper' instances
+    (re.compile(r"cannot pickle '(?:_io\.)?(?:TextIOWrapper|Buffered\w+|FileIO)' (?:object|instances)"),
      Hint("打开的文件不能传给另一个进程",
           "打开的文件对象（file object）属于打开它的那个进程：里面有文件描述符和缓冲区，"
           "pickle 不能把它变成字节，所以不能作为消息发送，也不能在 spawn/forkserver 下作为 Process 的参数。",

@@ -3,6 +3,7 @@ trace, queue and pipe depth over time, the timeline's message ticks, and the exp
 joining before draining a queue, sending what cannot be pickled and waiting on a silent pipe."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -204,7 +205,8 @@ def test_open_file_sent_through_a_pipe_is_explained(tmp_path: Path, start_method
                 here.send(f)
     """, start_method)
     assert result.returncode == 1
-    assert "cannot pickle '_io.TextIOWrapper' object" in result.stderr
+    # the wording changed in 3.12: '_io.TextIOWrapper' object -> 'TextIOWrapper' instances
+    assert re.search(r"cannot pickle '(_io\.)?TextIOWrapper' (object|instances)", result.stderr), result.stderr
     assert {"用管道发送的对象无法序列化（pickle）", "打开的文件不能传给另一个进程"} <= set(titles(result))
     sends = [e for e in result.trace.events if e.kind is EventKind.SEND]
     assert [(e.get("ok"), e.get("err")) for e in sends] == [("0", "TypeError")]
