@@ -452,6 +452,13 @@ def _patch_process(module: Any) -> None:
         emit(_PROC_BEGIN, name, f"parent={getattr(self, '_parent_pid', '')} "
                                  f"daemon={int(bool(self._config.get('daemon')))}")
         code = orig_bootstrap(self, *args, **kwargs)
+        # Python 3.13 runs multiprocessing's exit work (terminate daemon children, join the other
+        # children, wait for queue feeder threads) from an atexit handler after _bootstrap returns;
+        # 3.12 and earlier run it inside _bootstrap. Run it here on 3.13+ (the handler is then a
+        # no-op), so that PROC_END marks the end of that work on every version.
+        util = sys.modules.get("multiprocessing.util")
+        if util is not None and getattr(util, "_exiting", True) is False:
+            util._exit_function()
         _flush_dropped()
         emit(_PROC_END, name, f"code={code}", force=True)
         return code
