@@ -35,6 +35,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.grading.sandbox import kill_pids, processes_with_tag
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source"
 RELEASE = ROOT / "release"
@@ -187,32 +189,9 @@ def new_grading_tag() -> str:
     return "course-grading-" + uuid.uuid4().hex
 
 
-def processes_with_tag(tag: str) -> list[int]:
-    """Pids of live processes whose environment carries COURSE_GRADING_TAG=tag."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        try:
-            if proc.environ().get("COURSE_GRADING_TAG") == tag and proc.status() != psutil.STATUS_ZOMBIE:
-                found.append(proc.pid)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
 def kill_processes(pids: list[int]) -> None:
-    import psutil
-
-    procs = []
-    for pid in pids:
-        try:
-            p = psutil.Process(pid)
-            p.kill()
-            procs.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(procs, timeout=5)
+    """SIGKILL ``pids`` and wait for them (up to 5 s)."""
+    kill_pids(pids, timeout=5)
 
 
 def nbgrader_tagged(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600,

@@ -364,6 +364,19 @@ def processes_with_tag(tag: str) -> list[int]:
     return found
 
 
+def kill_pids(pids: list[int], timeout: float = 2) -> None:
+    """SIGKILL these processes and wait up to ``timeout`` s for them to be gone."""
+    procs = []
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            p.kill()
+            procs.append(p)
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=timeout)
+
+
 def kill_tagged(tag: str) -> list[int]:
     """Kill every live process tagged ``tag`` (a few rounds, for ones started meanwhile); the
     pids still alive afterwards."""
@@ -371,13 +384,5 @@ def kill_tagged(tag: str) -> list[int]:
         pids = processes_with_tag(tag)
         if not pids:
             return []
-        procs = []
-        for pid in pids:
-            try:
-                p = psutil.Process(pid)
-                p.kill()
-                procs.append(p)
-            except psutil.Error:
-                pass
-        psutil.wait_procs(procs, timeout=2)
+        kill_pids(pids)
     return processes_with_tag(tag)
