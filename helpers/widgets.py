@@ -411,7 +411,9 @@ class SimulatorView:
     predict: PredictThenReveal
 
     def _controls_text(self) -> str:
-        raise NotImplementedError
+        """What the controls are set to, in one line; every simulator's view defines it
+        (``process_run_widget``, ``scheduler_widget``): calling it on the base class is a bug."""
+        raise NotImplementedError(f"{type(self).__name__} must define _controls_text()")
 
     def show(self, display: DisplayFunction | None = None) -> None:
         """Display the controls, the chart and the prediction box."""

@@ -24,8 +24,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -242,8 +244,9 @@ def selected_params(items: list, test_name: str) -> list[dict]:
 def job_pool(name: str) -> Iterator[tuple[ThreadPoolExecutor, list[str]]]:
     """A thread pool for nbgrader runs and a list that the jobs add their grading tags to.
 
-    On leaving (also on Ctrl+C, through atexit) queued jobs are cancelled and every process that
-    carries one of the tags is killed, so no kernel or worker program outlives the tests.
+    On leaving (also on Ctrl+C, through atexit, and on SIGTERM, e.g. from ``timeout``, which
+    would skip atexit: it becomes a SystemExit here) queued jobs are cancelled and every process
+    that carries one of the tags is killed, so no kernel or worker program outlives the tests.
     """
     tags: list[str] = []
 
@@ -251,7 +254,12 @@ def job_pool(name: str) -> Iterator[tuple[ThreadPoolExecutor, list[str]]]:
         for tag in list(tags):
             kill_processes(processes_with_tag(tag))
 
+    def on_sigterm(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
     atexit.register(kill_all)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main else None
     pool = ThreadPoolExecutor(max_workers=job_count(), thread_name_prefix=name)
     try:
         yield pool, tags
@@ -260,3 +268,5 @@ def job_pool(name: str) -> Iterator[tuple[ThreadPoolExecutor, list[str]]]:
         kill_all()
         pool.shutdown(wait=True)
         atexit.unregister(kill_all)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
