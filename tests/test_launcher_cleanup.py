@@ -188,6 +188,28 @@ def test_multiprocessing_helpers_are_not_reported_as_leftovers(tmp_path: Path) -
     assert result.processes == 2
 
 
+def test_helper_seen_only_before_exec_is_still_not_counted(tmp_path: Path) -> None:
+    """The tree may see the fork server only between fork and exec (its command line is then
+    the parent's); its own boot event in the trace still marks it as a helper (a CI run counted
+    "4 processes" for a 3-process forkserver program this way)."""
+    from helpers.trace.model import Trace
+
+    (tmp_path / "events-10.log").write_bytes(b"1000000000\tboot\tmain\tppid=1\n")
+    (tmp_path / "events-11.log").write_bytes(b"1100000000\tboot\tforkserver\tppid=10\n")
+    (tmp_path / "events-12.log").write_bytes(b"1200000000\tboot\tfork\tppid=11\n")
+
+    class TreeThatMissedTheHelper:
+        def helper_pids(self) -> set[int]:
+            return set()
+
+        def seen_pids(self) -> set[int]:
+            return {10, 11, 12}
+
+    result = launcher.RunResult(args=[], returncode=0, pid=10, trace=Trace.load(tmp_path))
+    codes, count = launcher._exitcodes_and_count(result, TreeThatMissedTheHelper())
+    assert (count, sorted(codes)) == (2, [10, 12])
+
+
 def test_process_tree_refuses_roots_it_did_not_start() -> None:
     import subprocess
 
