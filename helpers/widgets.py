@@ -35,6 +35,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -401,7 +402,7 @@ class _RecordedHandle:
         self.recorder.log.append(obj)
 
 
-class SimulatorView:
+class SimulatorView(ABC):
     """A simulator widget: controls (``box``, with a one-line text form for static exports), a
     :class:`LiveChart` (``chart``) and a :class:`PredictThenReveal` (``predict``), shown in
     that order. Subclasses build the three and say what the controls are set to."""
@@ -410,10 +411,9 @@ class SimulatorView:
     chart: LiveChart
     predict: PredictThenReveal
 
+    @abstractmethod
     def _controls_text(self) -> str:
-        """What the controls are set to, in one line; every simulator's view defines it
-        (``process_run_widget``, ``scheduler_widget``): calling it on the base class is a bug."""
-        raise NotImplementedError(f"{type(self).__name__} must define _controls_text()")
+        """What the controls are set to, in one line (a view without it cannot be made)."""
 
     def show(self, display: DisplayFunction | None = None) -> None:
         """Display the controls, the chart and the prediction box."""

@@ -495,9 +495,7 @@ def _exitcodes_and_count(result: RunResult, tree: ProcessTree) -> tuple[dict[int
     # A helper process is known by its command line (the tree) or by its own boot event (the
     # trace). Either alone can miss it: the tree may only have seen it between fork and exec,
     # when it still shows its parent's command line; the trace misses helpers that died early.
-    helpers = tree.helper_pids() | {i.pid for i in infos if i.helper}
-    if result.trace is not None:
-        helpers |= result.trace.helper_pids
+    helpers = tree.helper_pids() | (result.trace.helper_pids if result.trace is not None else set())
     codes: dict[int, int | None] = {i.pid: i.exitcode for i in infos if i.pid not in helpers}
     codes[result.pid] = result.returncode
     pids = set(codes) | {line.pid for line in result.output} | tree.seen_pids()
