@@ -224,3 +224,37 @@ def test_process_tree_refuses_roots_it_did_not_start() -> None:
     finally:
         plain_child.kill()
         plain_child.wait(timeout=10)
+
+
+def test_a_process_caught_between_fork_and_exec_is_classified_by_its_later_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A poll can catch a process between fork and exec, when its command line is still its
+    parent's. A forkserver worker's subprocess then carries the fork server's marker (3.12 CI
+    run: a grandchild classified as a helper for good and left out of the leftovers), and a
+    fork server carries its parent's plain command line. Neither decision may stick."""
+    main, server, worker, grandchild = 100, 101, 102, 103
+    server_cmd = b"python\0-c\0from multiprocessing.forkserver import main; main(5, 6)\0"
+    cmdlines = {
+        main: b"python\0prog.py\0",
+        server: b"python\0prog.py\0",  # forked by main, not yet exec'd
+        worker: server_cmd,  # forked by the fork server: its command line, but a worker
+        grandchild: server_cmd,  # forked by the worker, not yet exec'd
+    }
+    monkeypatch.setattr(killtree, "_read_proc_file", lambda pid, name: cmdlines.get(pid, b""))
+    monkeypatch.setattr(killtree, "_check_root", lambda root: None)
+    monkeypatch.setattr(killtree, "_stat", lambda pid: None)
+    tree = killtree.ProcessTree(main, "run")
+    tree._ppid.update({server: main, worker: server, grandchild: worker})
+
+    tree._classify({server})
+    assert tree.helper_pids() == set()  # not yet: it still looks like main
+    cmdlines[server] = server_cmd
+    tree._classify({server, worker, grandchild})
+    assert tree.helper_pids() == {server}  # the worker and its pre-exec child are not helpers
+    cmdlines[grandchild] = b"sleep\x0030\0"
+    tree._classify({server, worker, grandchild})
+    assert tree.helper_pids() == {server}
+    del cmdlines[server]  # the fork server has gone: it stays a helper
+    tree._classify({server, worker, grandchild})
+    assert tree.helper_pids() == {server}

@@ -140,6 +140,7 @@ class ProcessTree:
         self._helpers: set[int] = set()
         self._not_helpers: set[int] = set()
         self._marked: set[int] = set()
+        self._cmdlines: dict[int, bytes] = {}  # last command line read per pid
         self._ppid: dict[int, int] = {}
         self._root_start: float | None = None
         info = _stat(root) if _LINUX else None
@@ -250,15 +251,30 @@ class ProcessTree:
 
     def _classify(self, pids: set[int]) -> None:
         # The fork server and resource tracker are exec'd with "-c from multiprocessing.<x> ...";
-        # children forked *by* the fork server inherit that command line but are real workers.
-        for pid in sorted(pids - self._helpers - self._not_helpers):
+        # children forked *by* the fork server inherit that command line but are real workers
+        # (for good). Any other decision is made again at every poll from the current command
+        # line, because a poll can catch a process between fork and exec, when its command line
+        # is still its parent's: a worker's subprocess then looks like a fork server (marker
+        # inherited), and a fork server like its parent (no marker yet). A command line equal to
+        # the parent's is such a copy and never makes a helper.
+        todo = sorted(pids - self._not_helpers)
+        for pid in todo:
+            cmdline = _read_proc_file(pid, "cmdline")
+            if cmdline:  # empty: gone (or a zombie); keep the last one read
+                self._cmdlines[pid] = cmdline
+        for pid in todo:
             if self._ppid.get(pid) in self._marked:
                 self._not_helpers.add(pid)
+                self._helpers.discard(pid)
                 continue
-            cmdline = _read_proc_file(pid, "cmdline")
-            if any(marker in cmdline for marker in HELPER_MARKERS):
+            cmdline = self._cmdlines.get(pid, b"")
+            copied = cmdline == self._cmdlines.get(self._ppid.get(pid, -1))
+            if not copied and any(marker in cmdline for marker in HELPER_MARKERS):
                 self._marked.add(pid)
                 self._helpers.add(pid)
+            else:
+                self._marked.discard(pid)
+                self._helpers.discard(pid)
 
     def _signal(self, pid: int, start: float, sig: int | None) -> None:
         if sig is None or pid in self._protected:
