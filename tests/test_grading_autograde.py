@@ -1,6 +1,7 @@
 """``course.py autograde`` against honest and adversarial submissions (issue 11).
 
-For ch04 (program and value tasks) and ch01 (functions the checks call), a temporary course gets
+For ch04 (program and value tasks), ch01 (functions the checks call) and ch00 (functions the checks
+compare with the process they ran in), a temporary course gets
 honest sample submissions and every cheat in tests/adversarial/<assignment>/, honest students
 sorted before, between and after the cheats, and the command grades them all (parallel jobs,
 every start method). Asserted:
@@ -154,6 +155,8 @@ HONEST = {
     "ch04": {"a_honest_reference": "reference", "m_honest_mistake": "getppid_and_run",
              "z_honest_blank": "blank", "zz_honest_reference": "reference"},
     "ch01": {"a_honest_reference": "reference", "m_honest_blank": "blank", "z_honest_reference": "reference"},
+    # process tasks: the checks compare with a process the trusted runner starts
+    "ch00": {"a_honest_reference": "reference", "m_honest_mistake": "swapped_ids", "z_honest_reference": "reference"},
 }
 
 
@@ -172,6 +175,8 @@ def test_command_succeeds_and_names_problems(graded) -> None:
         assert "not a notebook" in summary["n_not_json"]
         assert "kernel died in task 3" in summary["k_cheat_kill_kernel"]
         assert "cell timeout in task 3" in summary["k_cheat_ignore_sigint"]
+    if assignment == "ch00":
+        assert "kernel died in task 1" in summary["k_cheat_kill_checker"]
 
 
 def test_every_submission_gets_exactly_its_points(graded) -> None:

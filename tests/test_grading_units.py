@@ -47,8 +47,9 @@ def test_every_task_is_classified(assignment: str) -> None:
         assert plan.tasks, f"{path.name}: no test cell with points"
         for task in plan.tasks:
             assert task.solutions, f"{path.name}: test cell {task.grade_id} has no solution cell above it"
-            assert task.kind in ("program", "value", "call", "function")
-            if task.kind == "call":
+            # no course task is a "function" task (its checks would run beside the student's code)
+            assert task.kind in ("program", "value", "call", "process"), (path.name, task.grade_id, task.kind)
+            if task.kind in ("call", "process"):
                 assert task.defs
             if task.kind == "program":
                 assert set(task.programs) == set(task.solutions)
@@ -67,6 +68,38 @@ def test_chapter_1_functions_are_called_across_the_boundary() -> None:
     plan = plan_notebook(ROOT / "source" / "ch01" / "ch01.ipynb")
     assert [t.kind for t in plan.tasks] == ["call", "call", "call", "value"]
     assert plan.tasks[0].defs == ["batch_run"]
+
+
+def test_process_tasks_and_the_new_value_forms() -> None:
+    kinds = {ch: [t.kind for t in plan_notebook(ROOT / "source" / ch / f"{ch}.ipynb").tasks]
+             for ch in ("ch00", "ch03", "ch08", "ch09")}
+    assert kinds == {"ch00": ["process"] * 3, "ch03": ["call", "value", "call", "value", "process"],
+                     "ch08": ["program"] * 4 + ["value"], "ch09": ["program"] * 3 + ["value"]}
+    from helpers.grading.autograde import _literal_names
+
+    assert _literal_names("import queue\nerr = queue.Empty\nt = 60 * 0.1 / 4\nn = -2\n") == ["err", "t", "n"]
+    assert _literal_names("t = f(2)\n") is None
+    assert _literal_names("t = x * 2\n") is None  # arithmetic on a name is not a constant
+
+
+def test_only_standard_exception_classes_cross_as_classes() -> None:
+    import queue
+
+    from helpers.grading.runner import stdlib_exception
+
+    assert stdlib_exception(queue.Empty.__module__, "Empty") is queue.Empty
+    assert stdlib_exception("builtins", "EOFError") is EOFError
+    for module, qualname in [("os", "system"), ("helpers.grading.runner", "Proxy"), ("builtins", "object"),
+                             ("notamodule", "X"), ("builtins", "__import__")]:
+        with pytest.raises(TypeError):
+            stdlib_exception(module, qualname)
+
+
+def test_separate_process_is_this_process_in_a_students_kernel() -> None:
+    from helpers.grading.isolate import separate_process
+
+    with separate_process() as proc:
+        assert (proc.pid, proc.ppid) == (os.getpid(), os.getppid())
 
 
 def test_values_cross_the_boundary_as_plain_data_only() -> None:

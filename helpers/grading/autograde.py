@@ -44,6 +44,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.grading.runner import stdlib_exception
+
 try:
     from .sandbox import Sandbox
 except ImportError:  # run as a script
@@ -71,10 +73,10 @@ class Task:
     grade_id: str                  # the test cell
     points: float
     solutions: list[str]           # grade ids of its solution cells
-    kind: str = "function"         # program | value | function
+    kind: str = "function"         # program | value | call | process | function
     names: list[str] = field(default_factory=list)      # value tasks: the names the student assigns
     programs: dict[str, str] = field(default_factory=dict)  # solution grade id -> program file name
-    defs: list[str] = field(default_factory=list)  # call tasks: the functions the student defines
+    defs: list[str] = field(default_factory=list)  # call and process tasks: the functions the student defines
 
 
 @dataclass
@@ -106,8 +108,33 @@ def _statements(source: str) -> list[ast.stmt] | None:
         return None
 
 
+def _is_constant(node: ast.expr) -> bool:
+    """A literal, arithmetic on numbers (``60 * 0.1 / 4``), or a dotted name (``queue.Empty``:
+    the grader asks for the student's value, which must then be plain data or a standard
+    exception class)."""
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        pass
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div,
+                                                           ast.FloorDiv, ast.Mod, ast.Pow)):
+        return _is_constant(node.left) and _is_constant(node.right) and not _is_name(node.left) \
+            and not _is_name(node.right)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_constant(node.operand) and not _is_name(node.operand)
+    return _is_name(node)
+
+
+def _is_name(node: ast.expr) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
 def _literal_names(source: str) -> list[str] | None:
-    """Names assigned by a solution that is only ``name = <literal>`` statements, else None."""
+    """Names assigned by a solution that is only ``name = <constant>`` statements (after imports),
+    else None."""
     body = _statements(source)
     if body is None:
         return None
@@ -117,11 +144,11 @@ def _literal_names(source: str) -> list[str] | None:
             targets = [t.id for t in node.targets]
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             targets = [node.target.id]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
         else:
             return None
-        try:
-            ast.literal_eval(node.value)
-        except (ValueError, TypeError, SyntaxError, RecursionError):
+        if not _is_constant(node.value):
             return None
         names += [n for n in targets if n not in names]
     return names or None
@@ -159,12 +186,20 @@ def plan_notebook(path: Path) -> NotebookPlan:
                 task.names = [x for n in names for x in n]
             else:
                 defs = [d for s in sources for d in (_function_names(s) or [])]
-                if defs and all(_function_names(s) is not None for s in sources) \
-                        and _computes_only(by_id[task.grade_id].source):
+                only_defs = bool(defs) and all(_function_names(s) is not None for s in sources)
+                test_source = by_id[task.grade_id].source
+                if only_defs and ISOLATE_CALL in test_source:
+                    task.kind = "process"
+                    task.defs = defs
+                elif only_defs and _computes_only(test_source):
                     task.kind = "call"
                     task.defs = defs
     return NotebookPlan(path.name, nb, tasks, context)
 
+
+# A test cell that says `with separate_process() as proc:` compares the function's answer with the
+# process it ran in (helpers.grading.isolate): the trusted runner starts that process.
+ISOLATE_CALL = "separate_process("
 
 # A test cell that uses one of these looks at processes (pids, children, signals, time): the
 # student's function must run in the same process as the checks, so it stays a function task.
@@ -209,6 +244,7 @@ class Step:
     snapshot: list[str] = field(default_factory=list)
     proxies: list[str] = field(default_factory=list)
     call: dict | None = None
+    isolate: dict | None = None
 
 
 @dataclass
@@ -296,6 +332,8 @@ class Session:
                    "snapshot": step.snapshot, "quiet": quiet, "proxies": step.proxies}
         if step.call is not None:
             payload["call"] = step.call
+        if step.isolate is not None:
+            payload["isolate"] = step.isolate
         if not self._write(payload):
             return "dead"
         end = min(time.monotonic() + self.cell_timeout, self.deadline)
@@ -393,8 +431,8 @@ PROBLEM_TEXT = {
     "no-start": "评分用的内核没能启动（grading kernel did not start），这个单元格没有运行。",
     "not-program": ("这个任务的答案单元格必须只是一个 `%%program {name}` 单元格：第一行是 `%%program {name}`，"
                     "下面是完整的程序。评分时只看这个程序，所以这个任务记 0 分。"),
-    "not-literal": ("评分时 `{name}` 必须是普通数据（数字、字符串、列表、字典、集合、元组、True/False/None 组成的值），"
-                    "而不是函数、对象或别的东西；请直接把值写出来。"),
+    "not-literal": ("评分时 `{name}` 必须是普通数据（数字、字符串、列表、字典、集合、元组、True/False/None 组成的值）"
+                    "或标准库里的异常类（例如 `ValueError`、`queue.Empty`），而不是函数、对象或别的东西；请直接把值写出来。"),
     "missing-value": "评分时找不到变量 `{name}`：答案单元格运行后没有定义它（或运行时出错了）。",
 }
 PROBLEM_SHORT = {"dead": "kernel died", "hung": "cell timeout", "budget": "time budget used up",
@@ -510,7 +548,7 @@ class Grader:
                     g.problems.append(PROBLEM_SHORT["not-program"])
 
         # --- untrusted session: the student's other cells (values, functions)
-        needs_untrusted = [t for t in plan.tasks if t.kind in ("value", "function", "call")]
+        needs_untrusted = [t for t in plan.tasks if t.kind in ("value", "function", "call", "process")]
         calls = [t for t in plan.tasks if t.kind == "call"]
         session = None
         untrusted: dict[str, StepResult] = {}
@@ -525,7 +563,7 @@ class Grader:
                 task = task_of_solution.get(gid)
                 if gid in plan.context:
                     steps.append(Step(f"ctx:{gid}", cell.source, state=True))
-                elif task is not None and task.kind != "program":  # value, function, call
+                elif task is not None and task.kind != "program":  # value, function, call, process
                     last = gid == task.solutions[-1]
                     steps.append(Step(f"sol:{gid}", answers.get(gid, ""), state=True,
                                       snapshot=task.names if (task.kind == "value" and last) else []))
@@ -568,7 +606,10 @@ class Grader:
                     g.problems.append(PROBLEM_SHORT["missing-value"])
                     break
                 try:
-                    ast.literal_eval(text)
+                    if isinstance(text, dict):
+                        stdlib_exception(*text["class"])
+                    else:
+                        ast.literal_eval(text)
                 except Exception:
                     g.messages.append(PROBLEM_TEXT["not-literal"].format(name=name))
                     g.problems.append(PROBLEM_SHORT["not-literal"])
@@ -583,9 +624,12 @@ class Grader:
                 g.problems.append(PROBLEM_SHORT[snap.problem] + " (answer cell)")
 
         # --- trusted sessions: checks from source/, one per start method
-        trusted_tasks = [t for t in plan.tasks if t.kind in ("program", "value", "call") and grades[t.grade_id].score > 0
+        trusted_tasks = [t for t in plan.tasks if t.kind in ("program", "value", "call", "process")
+                         and grades[t.grade_id].score > 0
                          and (t.kind != "value" or t.grade_id in injects)]
         proxies = [name for t in calls for name in t.defs]
+        isolates = {t.grade_id: {"steps": _replay_before(plan, answers, t), "names": t.defs}
+                    for t in trusted_tasks if t.kind == "process"}
         per_method: dict[str, dict[str, StepResult]] = {}
         if trusted_tasks:
             def trusted_run(method: str, first: bool) -> dict[str, StepResult]:
@@ -593,10 +637,11 @@ class Grader:
                 if first and proxies:
                     steps.append(Step("proxies", "", state=True, proxies=proxies))
                 for task in trusted_tasks:
-                    if task.kind in ("value", "call") and not first:
+                    if task.kind in ("value", "call", "process") and not first:
                         continue
                     steps.append(Step(f"test:{task.grade_id}", source_cells[task.grade_id].source,
-                                      inject=injects.get(task.grade_id, {})))
+                                      inject=injects.get(task.grade_id, {}),
+                                      isolate=isolates.get(task.grade_id)))
                 counter = [0]
 
                 def fresh_scratch() -> Path:
@@ -705,6 +750,24 @@ class Grader:
             if meta:
                 meta["checksum"] = compute_checksum(cell)
         return nb
+
+
+def _replay_before(plan: NotebookPlan, answers: dict[str, str], task: Task) -> list[str]:
+    """What a process task's child runner replays: the setup cells and the student's
+    non-program answers, in notebook order, up to and including this task's answers."""
+    program_cells = {g for t in plan.tasks if t.kind == "program" for g in t.solutions}
+    sources = []
+    for cell in plan.source.cells:
+        gid = _meta(cell).get("grade_id")
+        if cell.cell_type != "code":
+            continue
+        if gid in plan.context:
+            sources.append(cell.source)
+        elif gid in answers and gid not in program_cells and _meta(cell).get("solution"):
+            sources.append(answers[gid])
+        if gid == task.grade_id:
+            break
+    return sources
 
 
 def _output_text(r: StepResult) -> str:
@@ -932,6 +995,12 @@ def run(args) -> int:
     print(f"Grading {assignment}: {len(students)} submission(s), {jobs} at a time, start methods "
           f"{', '.join(methods)} for program tasks", flush=True)
     print(f"Sandbox: {box.describe()}", flush=True)
+    for plan in grader.plans:
+        for task in plan.tasks:
+            if task.kind == "function":
+                print(f"  NOTE: {plan.name} task {task.index} is checked beside the student's code (its test cell "
+                      "neither only computes nor uses separate_process()): in-process cheats can earn its points; "
+                      "see docs/grading.md", flush=True)
     for missing in box.missing:
         print(f"  MISSING PROTECTION: {missing}", flush=True)
 

@@ -11,8 +11,11 @@ Run as ``python -I runner.py`` inside the sandbox, one instance per kernel the g
      their programs write to the inherited descriptors can be mistaken for a result)
 
 A step is ``{"id", "source"}`` (run a cell), plus ``"inject": {name: literal}`` (bind names to
-values first, from ``ast.literal_eval`` — plain data only), ``"snapshot": [names]`` (report the
-``repr`` of these names after the cell), ``"quiet": true`` (do not report output). The runner
+values first, from ``ast.literal_eval`` — plain data only — or ``{"class": [module, qualname]}``
+for a standard library exception class), ``"snapshot": [names]`` (report the
+``repr`` of these names after the cell), ``"quiet": true`` (do not report output),
+``"isolate": {"steps", "names"}`` (trusted runner only: the student's functions ``names`` become
+proxies into a child runner that replays ``steps``, see helpers.grading.isolate). The runner
 never shows a traceback (it could quote a hidden test's source): a failed cell reports only the
 exception's type and message. A trailing bare expression is never displayed, so a test cell
 cannot turn into partial credit by ending with a number. Output is capped per step (total
@@ -120,12 +123,36 @@ def error_of(result) -> tuple[str, str] | None:
     return name[:200], message[:MAX_OUTPUT]
 
 
-def snapshot(shell, names: list[str]) -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
+def stdlib_exception(module: str, qualname: str) -> type:
+    """The exception class ``module.qualname`` of the standard library (e.g. ``_queue.Empty``,
+    which ``queue.Empty`` is), looked up only in modules already imported: a value task may
+    answer with one (ch08 task 5). Anything else raises TypeError."""
+    if not (isinstance(module, str) and isinstance(qualname, str)):
+        raise TypeError("not a class name")
+    if module != "builtins" and module.split(".")[0] not in getattr(sys, "stdlib_module_names", ()):
+        raise TypeError(f"{module} is not a standard library module")
+    owner = sys.modules.get(module)
+    for part in qualname.split("."):
+        owner = getattr(owner, part, None)
+    if not (isinstance(owner, type) and issubclass(owner, BaseException)):
+        raise TypeError(f"{module}.{qualname} is not a standard exception class")
+    return owner
+
+
+def snapshot(shell, names: list[str]) -> dict[str, str | dict | None]:
+    """What the value-task names hold: ``repr`` text (parsed by the grader as a literal), or
+    ``{"class": [module, qualname]}`` for a class."""
+    values: dict[str, str | dict | None] = {}
     for name in names:
         if name not in shell.user_ns:
             values[name] = None
             continue
+        value = shell.user_ns[name]
+        if isinstance(value, type):
+            module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+            if isinstance(module, str) and isinstance(qualname, str):
+                values[name] = {"class": [module[:200], qualname[:200]]}
+                continue
         try:
             text = repr(shell.user_ns[name])
         except BaseException:
@@ -266,9 +293,23 @@ def main() -> None:
             break
         step = json.loads(line)
         for name, literal in (step.get("inject") or {}).items():
-            shell.user_ns[name] = ast.literal_eval(literal)
+            try:
+                if isinstance(literal, dict):
+                    shell.user_ns[name] = stdlib_exception(*literal["class"])
+                else:
+                    shell.user_ns[name] = ast.literal_eval(literal)
+            except (TypeError, ValueError, KeyError, SyntaxError, MemoryError, RecursionError):
+                pass  # the grader checked it; a name left unbound fails its test
         for name in step.get("proxies") or []:
             shell.user_ns[name] = Proxy(name, proto, commands)
+        if trusted and step.get("isolate"):
+            # a check that compares pids: the student's functions run in a child runner that
+            # helpers.grading.isolate.separate_process() starts (cells replayed there, not here)
+            from helpers.grading import isolate
+
+            isolate.configure(step["isolate"]["steps"], step["isolate"]["names"])
+            for name in step["isolate"]["names"]:
+                shell.user_ns[name] = isolate.StudentFunction(name)
         capture = CappedWriter()
         sys.stdout = sys.stderr = capture
         answer = None
