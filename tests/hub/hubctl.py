@@ -1,0 +1,403 @@
+"""Drive a real JupyterHub (deploy/one-server/jupyterhub_config.py) on localhost from a test.
+
+* ``ensure_proxy()``: configurable-http-proxy from npm, installed once into ``.venv/hub-proxy/``
+  (``npm install --prefix``; ignored by git with the rest of ``.venv``).
+* ``UnixUsers``: real accounts made with ``useradd`` and removed with ``userdel --remove``;
+  every process they still run is killed first.
+* ``Hub``: the hub started with the course's config, its REST API (admin service token),
+  each user's server spawned through it and reached through the proxy with the user's token:
+  the Jupyter contents API, nbgrader's Assignments endpoints, and terminals for commands.
+
+Nothing sleeps for a fixed time: every wait polls a condition with a deadline.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy" / "one-server"
+VENV = Path(sys.prefix)
+PROXY_DIR = VENV / "hub-proxy"
+PROXY_VERSION = "configurable-http-proxy@>=4.6 <6"
+COURSE_ID = "concurrency-1"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class HubError(RuntimeError):
+    """The hub or a user's server did not do what the test asked."""
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
+    """Poll ``condition`` until it returns something true; its value, or HubError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            value = condition()
+            if value:
+                return value
+        except (requests.RequestException, OSError, HubError) as exc:
+            last_error = exc
+        if time.monotonic() > deadline:
+            raise HubError(f"timed out after {timeout:g} s waiting for {what}" +
+                           (f" (last error: {last_error})" if last_error else ""))
+        time.sleep(interval)
+        interval = min(interval * 1.5, 1.0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_proxy() -> Path:
+    """The configurable-http-proxy executable, installed from npm when missing."""
+    exe = PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+    if exe.exists():
+        return exe
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HubError("npm is needed to install configurable-http-proxy (JupyterHub's proxy): "
+                       "install Node.js 18+ with npm (Debian: apt-get install nodejs npm)")
+    PROXY_DIR.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([npm, "install", "--prefix", str(PROXY_DIR), "--no-audit", "--no-fund", PROXY_VERSION],
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    if done.returncode != 0 or not exe.exists():
+        raise HubError(f"npm install configurable-http-proxy failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return exe
+
+
+# ---------------------------------------------------------------------------- Unix accounts
+class UnixUsers:
+    """Accounts and groups this test made; ``remove()`` kills their processes and deletes them."""
+
+    def __init__(self, prefix: str | None = None) -> None:
+        self.prefix = prefix or "hub" + uuid.uuid4().hex[:6]
+        self.users: list[str] = []
+        self.groups: list[str] = []
+
+    def name(self, role: str) -> str:
+        return f"{self.prefix}-{role}"
+
+    def add(self, role: str) -> str:
+        name = self.name(role)
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True,
+                       capture_output=True, stdin=subprocess.DEVNULL)
+        self.users.append(name)
+        os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
+        return name
+
+    def adopt_group(self, name: str) -> None:
+        """A group made by the code under test, to delete with the users."""
+        self.groups.append(name)
+
+    def uids(self) -> set[int]:
+        found = set()
+        for name in self.users:
+            try:
+                found.add(pwd.getpwnam(name).pw_uid)
+            except KeyError:
+                pass
+        return found
+
+    def processes(self) -> list[psutil.Process]:
+        uids = self.uids()
+        found = []
+        for proc in psutil.process_iter(["uids"]):
+            try:
+                if proc.info["uids"] and proc.info["uids"].real in uids:
+                    found.append(proc)
+            except psutil.Error:
+                continue
+        return found
+
+    def kill_processes(self) -> list[str]:
+        """SIGKILL every process of these users; what was still running."""
+        left = self.processes()
+        described = []
+        for proc in left:
+            try:
+                described.append(f"pid {proc.pid} {' '.join(proc.cmdline())[:100]}")
+                proc.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(left, timeout=5)
+        return described
+
+    def remove(self) -> None:
+        self.kill_processes()
+        for name in self.users:
+            subprocess.run(["userdel", "--remove", name], capture_output=True, stdin=subprocess.DEVNULL)
+        for name in self.groups:
+            subprocess.run(["groupdel", name], capture_output=True, stdin=subprocess.DEVNULL)
+        self.users.clear()
+        self.groups.clear()
+
+
+def open_path_for_others(path: Path) -> list[tuple[Path, int]]:
+    """Let other users traverse every folder above ``path`` (o+x); returns the old modes.
+
+    The users' servers run the course's ``.venv``; a clone under e.g. ``/root`` (0700) would
+    hide it from them. ``restore_modes`` puts the modes back.
+    """
+    changed = []
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode & 0o7777
+        if not mode & 0o001:
+            changed.append((folder, mode))
+            os.chmod(folder, mode | 0o001)
+    return changed
+
+
+def restore_modes(changed: list[tuple[Path, int]]) -> None:
+    for folder, mode in changed:
+        os.chmod(folder, mode)
+
+
+# ---------------------------------------------------------------------------- the hub
+class Hub:
+    """JupyterHub with the course's one-server config, on free localhost ports."""
+
+    def __init__(self, state_dir: Path, roster: dict[str, list[str]], exchange: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.state_dir = state_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = secrets.token_hex(32)
+        self.exchange = exchange
+        state_dir.mkdir(parents=True, exist_ok=True)
+        (state_dir / "roster.json").write_text(json.dumps(roster), encoding="utf-8")
+        self.env = dict(os.environ)
+        self.env.update({
+            "PATH": f"{VENV / 'bin'}{os.pathsep}{self.env.get('PATH', '')}",
+            "COURSE_HUB_STATE_DIR": str(state_dir),
+            "COURSE_ROSTER": str(state_dir / "roster.json"),
+            "COURSE_HUB_URL": self.url,
+            "COURSE_HUB_INTERNAL_URL": f"http://127.0.0.1:{free_port()}",
+            "COURSE_HUB_PROXY_API_URL": f"http://127.0.0.1:{free_port()}",
+            "COURSE_HUB_PROXY": str(ensure_proxy()),
+            "COURSE_HUB_ADMIN_TOKEN": self.token,
+            "COURSE_HUB_VENV": str(VENV),
+            "COURSE_EXCHANGE_ROOT": str(exchange),
+            "COURSE_HUB_SPAWNER": "course",
+            "COURSE_HUB_REQUIRE_CGROUPS": "1",
+        })
+        self.env.update(extra_env or {})
+        self.proc: subprocess.Popen | None = None
+        self.log_path = state_dir / "jupyterhub.log"
+        self.user_tokens: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ life
+    def start(self, timeout: float = 90) -> None:
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [str(VENV / "bin" / "jupyterhub"), "-f", str(DEPLOY / "jupyterhub_config.py")],
+            cwd=self.state_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        log.close()
+
+        def up() -> bool:
+            if self.proc.poll() is not None:
+                raise HubError(f"jupyterhub exited with {self.proc.returncode}:\n{self.log_tail()}")
+            return self.api("GET", "/").ok
+
+        wait_for(up, timeout, "the hub's API")
+
+    def log_tail(self, chars: int = 6000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 30) -> list[str]:
+        """Stop every server, then the hub (SIGTERM, then SIGKILL); kill whatever it left. Returns
+        descriptions of processes that had to be killed after the hub was gone."""
+        if self.proc is None:
+            return []
+        tree = []
+        try:
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.Error:
+            pass
+        if self.proc.poll() is None:
+            try:
+                for name in list(self.user_tokens):
+                    self.api("DELETE", f"/users/{name}/server", timeout=30)
+                wait_for(lambda: all(not self.user_model(n)["servers"] for n in self.user_tokens), 60,
+                         "every server to stop")
+            except (HubError, requests.RequestException):
+                pass
+            try:
+                tree = psutil.Process(self.proc.pid).children(recursive=True)
+            except psutil.Error:
+                pass
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        left = []
+        for proc in tree:
+            try:
+                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                    left.append(f"pid {proc.pid} {' '.join(proc.cmdline())[:100]}")
+                    proc.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(tree, timeout=5)
+        self.proc = None
+        return left
+
+    # ------------------------------------------------------------------ REST API
+    def api(self, method: str, path: str, token: str | None = None, timeout: float = 30, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"token {token or self.token}"}
+        return requests.request(method, f"{self.url}/hub/api{path}", headers=headers, timeout=timeout, **kwargs)
+
+    def user_model(self, name: str) -> dict:
+        response = self.api("GET", f"/users/{name}")
+        response.raise_for_status()
+        return response.json()
+
+    def spawn(self, name: str, timeout: float = 120) -> str:
+        """Start ``name``'s server through the hub; returns the user's API token."""
+        if name not in self.user_tokens:
+            made = self.api("POST", f"/users/{name}/tokens", json={"note": "hub e2e test", "expires_in": 3600})
+            if not made.ok:
+                raise HubError(f"token for {name}: {made.status_code} {made.text}")
+            self.user_tokens[name] = made.json()["token"]
+        started = self.api("POST", f"/users/{name}/server")
+        if started.status_code not in (201, 202, 400):  # 400: already running
+            raise HubError(f"spawn {name}: {started.status_code} {started.text}\n{self.log_tail()}")
+
+        def ready() -> bool:
+            server = self.user_model(name)["servers"].get("")
+            if server is None and self.api("GET", f"/users/{name}").ok:
+                pending = self.user_model(name).get("pending")
+                if pending is None and started.status_code != 400:
+                    raise HubError(f"{name}'s server stopped while starting:\n{self.log_tail()}")
+            return bool(server and server.get("ready"))
+
+        wait_for(ready, timeout, f"{name}'s server")
+        return self.user_tokens[name]
+
+    def server(self, name: str) -> UserServer:
+        return UserServer(self, name, self.user_tokens[name])
+
+
+class UserServer:
+    """One user's Jupyter server, reached through the hub's proxy with the user's token."""
+
+    def __init__(self, hub: Hub, name: str, token: str) -> None:
+        self.hub, self.name, self.token = hub, name, token
+        self.base = f"{hub.url}/user/{name}"
+
+    def request(self, method: str, path: str, timeout: float = 120, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"token {self.token}"}
+        return requests.request(method, self.base + path, headers=headers, timeout=timeout, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs) -> requests.Response:
+        response = self.request(method, path, **kwargs)
+        if not response.ok:
+            raise HubError(f"{self.name}: {method} {path} -> {response.status_code} {response.text[:2000]}")
+        return response
+
+    # contents API
+    def get_notebook(self, path: str) -> dict:
+        return self.ok("GET", f"/api/contents/{path}", params={"content": "1"}).json()["content"]
+
+    def put_notebook(self, path: str, nb: dict) -> None:
+        self.ok("PUT", f"/api/contents/{path}", json={"type": "notebook", "format": "json", "content": nb})
+
+    def exists(self, path: str) -> bool:
+        return self.request("GET", f"/api/contents/{path}", params={"content": "0"}).ok
+
+    # nbgrader's Assignments tab
+    def assignments(self, course_id: str) -> list[dict]:
+        data = self.ok("GET", "/assignments", params={"course_id": course_id}).json()
+        if not data.get("success"):
+            raise HubError(f"{self.name}: assignment list failed: {data}")
+        return data["value"]
+
+    def assignment_action(self, action: str, course_id: str, assignment_id: str) -> dict:
+        data = self.ok("POST", f"/assignments/{action}",
+                       data={"course_id": course_id, "assignment_id": assignment_id}).json()
+        if not data.get("success"):
+            raise HubError(f"{self.name}: {action} {assignment_id} failed: {data}")
+        return data
+
+    # terminals: run a shell command as the user, inside their server
+    def run(self, command: str, timeout: float = 300) -> tuple[int, str]:
+        """Run ``command`` in a new terminal of this server; (exit code, output)."""
+        import websocket
+
+        name = self.ok("POST", "/api/terminals").json()["name"]
+        ws_url = self.base.replace("http://", "ws://", 1) + f"/terminals/websocket/{name}"
+        marker = "__course_done_" + uuid.uuid4().hex[:8]
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        output = []
+        deadline = time.monotonic() + timeout
+        try:
+            # The exit code goes to the output as <marker>=<code>; the marker is split in the
+            # command itself, so the terminal's echo of the command never matches it.
+            half = len(marker) // 2
+            ws.send(json.dumps(["stdin", f"{command}; echo \"{marker[:half]}\"\"{marker[half:]}=$?\"\r"]))
+            while True:
+                ws.settimeout(max(1.0, deadline - time.monotonic()))
+                try:
+                    message = json.loads(ws.recv())
+                except websocket.WebSocketTimeoutException:
+                    message = None
+                if message and message[0] == "stdout":
+                    output.append(message[1])
+                    text = "".join(output)
+                    if f"{marker}=" in text:
+                        tail = text.split(f"{marker}=", 1)[1]
+                        digits = "".join(ch for ch in tail.split("\n", 1)[0] if ch.isdigit())
+                        if digits and "\n" in tail:
+                            return int(digits), text.split(f"{marker}=", 1)[0]
+                elif message and message[0] == "disconnect":
+                    raise HubError(f"{self.name}: terminal closed:\n{''.join(output)[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise HubError(f"{self.name}: {command!r} did not finish in {timeout:g} s:\n"
+                                   f"{''.join(output)[-3000:]}")
+        finally:
+            ws.close()
+            self.request("DELETE", f"/api/terminals/{name}")
+
+
+@dataclass
+class ClassHub:
+    """A running hub for one course, with the accounts and folders the test made."""
+    hub: Hub
+    users: UnixUsers
+    instructor: str
+    students: list[str]
+    exchange: Path
+    workdir: Path
+    cgroup_parent: str
+    graders_group: str
+    leftovers: list[str] = field(default_factory=list)
+
+    def course_exchange(self) -> Path:
+        return self.exchange / COURSE_ID
+
+    def cgroup(self, controller: str, user: str) -> Path:
+        return CGROUP_ROOT / controller / self.cgroup_parent / user

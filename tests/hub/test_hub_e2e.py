@@ -1,0 +1,133 @@
+"""A class on the course's JupyterHub, end to end, on this machine.
+
+An instructor and two students (real Unix users), the hub from deploy/one-server/ on free
+localhost ports. Through the hub only — its REST API with tokens, each user's own server
+(nbgrader's Assignments endpoints, the contents API, a terminal): the instructor releases ch04,
+each student fetches it, answers (one right, one with a typical mistake) and submits; the
+instructor collects, grades with the course's command and releases feedback; each student
+fetches their own feedback. A student can read neither the other's submission nor their
+feedback. Everything is stopped and removed afterwards (tests/hub/conftest.py).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shlex
+import time
+
+import pytest
+
+from course_tools import SUBMISSIONS, parse_submission  # noqa: E402
+from hubctl import COURSE_ID, DEPLOY, ClassHub  # noqa: E402  (this folder is not a package)
+
+pytestmark = [pytest.mark.usefixtures("hard_timeout"), pytest.mark.hard_timeout(900)]
+
+ASSIGNMENT = "ch04"
+NOTEBOOK = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+
+
+def answer(nb: dict, answers: dict[str, str]) -> dict:
+    """The fetched notebook with the student's answers in its solution cells."""
+    filled = set()
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") in answers:
+            cell["source"] = answers[meta["grade_id"]]
+            filled.add(meta["grade_id"])
+    assert filled == set(answers), f"solution cells not found: {set(answers) - filled}"
+    return nb
+
+
+def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
+    hub, instructor, (right, wrong) = class_hub.hub, class_hub.instructor, class_hub.students
+    samples = {right: parse_submission(SUBMISSIONS / ASSIGNMENT / "reference.py", ASSIGNMENT),
+               wrong: parse_submission(SUBMISSIONS / ASSIGNMENT / "join_in_loop.py", ASSIGNMENT)}
+    assert samples[right].expected != samples[wrong].expected
+    started = time.monotonic()
+
+    # The hub knows the course's groups (nbgrader's Formgrader access) from the roster.
+    groups = {g["name"]: g["users"] for g in hub.api("GET", "/groups").json()}
+    assert groups[f"formgrade-{COURSE_ID}"] == [instructor]
+    assert sorted(groups[f"nbgrader-{COURSE_ID}"]) == sorted([right, wrong])
+
+    # ------------------------------------------------------------------ instructor releases ch04
+    hub.spawn(instructor)
+    teacher = hub.server(instructor)
+    code, out = teacher.run(f"cd ~/{COURSE_ID} && nbgrader release_assignment {ASSIGNMENT}", timeout=120)
+    assert code == 0, out
+    # The formgrader is on in an instructor's server (COURSE_ROLE=grader).
+    assert teacher.request("GET", "/formgrader/").status_code == 200
+
+    # ------------------------------------------------------------------ students fetch, answer, submit
+    for student in (right, wrong):
+        hub.spawn(student)
+        server = hub.server(student)
+        assert server.request("GET", "/formgrader/").status_code == 404  # no Formgrader for students
+        listed = server.assignments(COURSE_ID)
+        assert [(a["assignment_id"], a["status"]) for a in listed] == [(ASSIGNMENT, "released")]
+        server.assignment_action("fetch", COURSE_ID, ASSIGNMENT)
+        nb = server.get_notebook(NOTEBOOK)
+        server.put_notebook(NOTEBOOK, answer(nb, samples[student].answers))
+        server.assignment_action("submit", COURSE_ID, ASSIGNMENT)
+        statuses = {a["status"] for a in server.assignments(COURSE_ID) if a["assignment_id"] == ASSIGNMENT}
+        assert "submitted" in statuses, statuses
+
+    # ------------------------------------------------------------------ nobody reads another's submission
+    inbound = class_hub.course_exchange() / "inbound"
+    submissions = {student: [p for p in inbound.iterdir() if p.name.startswith(f"{student}+{ASSIGNMENT}+")]
+                   for student in (right, wrong)}
+    assert all(len(found) == 1 for found in submissions.values()), submissions
+    right_nb = submissions[right][0] / f"{ASSIGNMENT}.ipynb"
+    assert right_nb.is_file()
+    other = hub.server(wrong)
+    code, out = other.run(f"ls {shlex.quote(str(inbound))}")
+    assert code != 0 and "Permission denied" in out, out
+    code, out = other.run(f"cat {shlex.quote(str(right_nb))} > /dev/null")  # even knowing the exact path
+    assert code != 0 and "Permission denied" in out, out
+    code, out = other.run(f"ls ~{right}")
+    assert code != 0 and "Permission denied" in out, out
+    # ...but the submitter can, and the graders group can.
+    code, out = hub.server(right).run(f"test -r {shlex.quote(str(right_nb))}")
+    assert code == 0, out
+
+    # ------------------------------------------------------------------ instructor collects, grades, releases feedback
+    code, out = teacher.run(f"$COURSE_PYTHON {DEPLOY / 'course_grade.py'} {ASSIGNMENT} --jobs 2", timeout=600)
+    assert code == 0, out
+    assert "== done" in out, out
+    grades_csv = teacher.ok("GET", f"/api/contents/{COURSE_ID}/grades/{ASSIGNMENT}/grades.csv",
+                            params={"content": "1", "type": "file", "format": "text"}).json()["content"]
+    rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(grades_csv))}
+    assert sorted(rows) == sorted([right, wrong]), grades_csv
+    for student in (right, wrong):
+        assert float(rows[student]["score"]) == samples[student].expected, (rows[student], out[-6000:])
+
+    # ------------------------------------------------------------------ each student fetches their own feedback
+    feedback_root = class_hub.course_exchange() / "feedback"
+    for student in (right, wrong):
+        server = hub.server(student)
+        server.assignment_action("fetch_feedback", COURSE_ID, ASSIGNMENT)
+        folder = server.ok("GET", f"/api/contents/{ASSIGNMENT}/feedback").json()["content"]
+        assert len(folder) == 1, folder  # one submission, one timestamp folder
+        html = server.ok("GET", f"/api/contents/{folder[0]['path']}/{ASSIGNMENT}.html",
+                         params={"content": "1", "type": "file", "format": "text"}).json()["content"]
+        assert student in html
+        assert f"总分 {samples[student].expected:g} /" in html, html[:2000]
+        other_student = wrong if student == right else right
+        assert other_student not in html
+    released = {student: list((feedback_root / student).glob("*.html")) for student in (right, wrong)}
+    assert all(len(files) == 1 for files in released.values()), released
+    code, out = other.run(f"cat {shlex.quote(str(released[right][0]))} > /dev/null")  # the other's feedback, exact path known
+    assert code != 0 and "Permission denied" in out, out
+    code, out = other.run(f"ls {shlex.quote(str(feedback_root))}")
+    assert code != 0 and "Permission denied" in out, out
+    code, out = hub.server(right).run(f"cat {shlex.quote(str(released[wrong][0]))} > /dev/null")
+    assert code != 0 and "Permission denied" in out, out
+    print(f"class on the hub: {time.monotonic() - started:.1f} s from first spawn to feedback")
+
+    # ------------------------------------------------------------------ everything stops
+    left = hub.stop()
+    assert left == [], f"processes outlived the hub: {left}"
+    assert class_hub.users.processes() == [], "processes of the test users outlived the hub"
+    for student in (right, wrong, instructor):
+        for controller in ("memory", "pids"):
+            assert not class_hub.cgroup(controller, student).exists()
