@@ -20,7 +20,7 @@ import pytest
 from course_tools import SUBMISSIONS, parse_submission  # noqa: E402
 from hubctl import COURSE_ID, DEPLOY, ClassHub  # noqa: E402  (this folder is not a package)
 
-pytestmark = [pytest.mark.usefixtures("hard_timeout"), pytest.mark.hard_timeout(900)]
+pytestmark = [pytest.mark.usefixtures("no_leftover_processes", "hard_timeout"), pytest.mark.hard_timeout(900)]
 
 ASSIGNMENT = "ch04"
 NOTEBOOK = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
