@@ -307,6 +307,7 @@ class UserServer:
 
     def __init__(self, hub: Hub, name: str, token: str) -> None:
         self.hub, self.name, self.token = hub, name, token
+        self.kernel_id: str | None = None
         self.base = f"{hub.url}/user/{name}"
 
     def request(self, method: str, path: str, timeout: float = 120, **kwargs) -> requests.Response:
@@ -401,3 +402,70 @@ class ClassHub:
 
     def cgroup(self, controller: str, user: str) -> Path:
         return CGROUP_ROOT / controller / self.cgroup_parent / user
+
+
+def run_notebook_in_kernel(server: UserServer, path: str, timeout: float = 300) -> list[str]:
+    """Run every code cell of the notebook at ``path`` (in the user's server) in a kernel of
+    that server, as a student pressing Run All does; the kernel stays running. Returns the
+    errors (``ename: evalue``) of cells that failed; the kernel's id is ``server.kernel_id``."""
+    import websocket
+
+    nb = server.get_notebook(path)
+    session = server.ok("POST", "/api/sessions", json={"path": path, "type": "notebook", "name": path,
+                                                       "kernel": {"name": "python3"}}).json()
+    kernel_id = session["kernel"]["id"]
+    server.kernel_id = kernel_id
+    ws_url = server.base.replace("http://", "ws://", 1) + f"/api/kernels/{kernel_id}/channels"
+    ws = websocket.create_connection(ws_url, header=[f"Authorization: token {server.token}"], timeout=timeout)
+    session_id = uuid.uuid4().hex
+    errors: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code" or not cell["source"].strip():
+                continue
+            msg_id = uuid.uuid4().hex
+            ws.send(json.dumps({
+                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": server.name,
+                           "session": session_id, "date": "", "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": cell["source"], "silent": False, "store_history": True,
+                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": False},
+            }))
+            while True:
+                ws.settimeout(max(1.0, deadline - time.monotonic()))
+                try:
+                    message = json.loads(ws.recv())
+                except websocket.WebSocketTimeoutException:
+                    raise HubError(f"{server.name}: {path} did not finish in {timeout:g} s") from None
+                if message.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                if message["msg_type"] == "error":
+                    errors.append(f"{message['content']['ename']}: {message['content']['evalue']}")
+                if message["msg_type"] == "execute_reply":
+                    break
+    finally:
+        ws.close()
+    return errors
+
+
+def cgroup_memory(group: Path) -> dict[str, int]:
+    """A memory cgroup's usage now, its peak, and the resident (rss) part of its memory.stat."""
+    stat = dict(line.split() for line in (group / "memory.stat").read_text().splitlines())
+    return {"usage": int((group / "memory.usage_in_bytes").read_text()),
+            "peak": int((group / "memory.max_usage_in_bytes").read_text()),
+            "rss": int(stat.get("total_rss", stat.get("rss", 0))),
+            "cache": int(stat.get("total_cache", stat.get("cache", 0)))}
+
+
+def processes_memory(pids: list[int]) -> dict[str, int]:
+    """Summed RSS and USS (memory that only these processes use) of ``pids``."""
+    rss = uss = 0
+    for pid in pids:
+        try:
+            info = psutil.Process(pid).memory_full_info()
+        except psutil.Error:
+            continue
+        rss += info.rss
+        uss += info.uss
+    return {"rss": rss, "uss": uss}
