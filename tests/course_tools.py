@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -135,14 +136,23 @@ def build_submission(release_nb: Path, answers: dict[str, str]) -> nbformat.Note
     return nb
 
 
+# Kernels that nbgrader starts here talk over Unix sockets on Linux: with TCP, jupyter_client
+# picks free ports, closes them and hands them to the kernel, so two kernels started at the same
+# moment by parallel jobs can get the same port ("Kernel died before replying to kernel_info",
+# jupyter_client#154; seen once in ~1000 parallel nbgrader runs on 3.10). The socket files get a
+# folder of their own per nbgrader run (one run starts its kernels one after the other).
 def nbgrader(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env["PATH"] = str(BIN) + os.pathsep + full_env.get("PATH", "")
-    return subprocess.run(
-        [str(BIN / "nbgrader"), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        transport = []
+        if sys.platform.startswith("linux") and args[:1] in (["autograde"], ["validate"]):
+            transport = ["--KernelManager.transport=ipc", f"--KernelManager.ip={sockets}/k"]
+        return subprocess.run(
+            [str(BIN / "nbgrader"), *args, *transport], cwd=cwd, env=full_env, capture_output=True, text=True,
+            timeout=timeout, stdin=subprocess.DEVNULL,
+        )
 
 
 def make_course_copy(dest: Path, assignment_names: list[str]) -> Path:

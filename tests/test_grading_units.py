@@ -82,6 +82,17 @@ def test_process_tasks_and_the_new_value_forms() -> None:
     assert _literal_names("t = x * 2\n") is None  # arithmetic on a name is not a constant
 
 
+def test_a_literal_value_answer_is_read_without_running_it() -> None:
+    from helpers.grading.autograde import Task, _answer_literals
+
+    task = Task(1, "t_test", 1.0, ["t"], kind="value", names=["predicted"])
+    assert _answer_literals(task, {"t": "# my guess\npredicted = {'a': [1, 2]}\npredicted = {'a': 3}\n"}) == \
+        {"predicted": "{'a': 3}"}
+    for answer in ["predicted = f()", "print(1)\npredicted = 1", "x = 1", "predicted = 60 * 0.1", "predicted = (",
+                   "import os\npredicted = 1", "predicted = '" + "x" * 300_000 + "'"]:
+        assert _answer_literals(task, {"t": answer}) is None, answer  # these run in the sandbox
+
+
 def test_only_standard_exception_classes_cross_as_classes() -> None:
     import queue
 

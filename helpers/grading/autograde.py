@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.grading.runner import stdlib_exception
+from helpers.grading.runner import MAX_VALUE, stdlib_exception
 
 try:
     from .sandbox import Sandbox
@@ -56,6 +56,13 @@ RUNNER = Path(__file__).resolve().with_name("runner.py")
 CELL_TIMEOUT = 30.0          # seconds per cell (nbgrader_config.py's Execute.timeout)
 BUDGET = 300.0               # wall-clock seconds per submission
 START_METHODS = ("fork", "spawn", "forkserver")
+# Program tasks are graded under one start method unless the TA asks for more: forkserver (the
+# default on Linux from Python 3.14), which like spawn (macOS, Windows) starts children without
+# the parent's memory, so the classic mistakes (state set up only in the main block, a lock
+# created at module level) fail; tests whose lesson is another method name it themselves
+# (run_task(..., start_method="fork"), e.g. ch04 tasks 3-4, ch08 task 2). `--start-methods all`
+# grades under every method this OS has: about 2-3x the CPU (see benchmarks/bench_grading.py).
+DEFAULT_START_METHODS = ("forkserver", "spawn")  # the first one this OS has
 PROGRAM_LINE = re.compile(r"^%%program\s+(\S+?)(\s+--quiet)?\s*$")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 SOLUTION_MARK = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.M)
@@ -548,7 +555,12 @@ class Grader:
                     g.problems.append(PROBLEM_SHORT["not-program"])
 
         # --- untrusted session: the student's other cells (values, functions)
-        needs_untrusted = [t for t in plan.tasks if t.kind in ("value", "function", "call", "process")]
+        # a value task whose answer is only `name = <literal>` lines needs no session: its values
+        # are read from the text (most answers; saves starting a sandbox per submission)
+        direct = {t.grade_id: v for t in plan.tasks if t.kind == "value"
+                  for v in [_answer_literals(t, answers)] if v is not None}
+        needs_untrusted = [t for t in plan.tasks if t.kind in ("value", "function", "call", "process")
+                           and t.grade_id not in direct]
         calls = [t for t in plan.tasks if t.kind == "call"]
         session = None
         untrusted: dict[str, StepResult] = {}
@@ -593,6 +605,9 @@ class Grader:
         injects: dict[str, dict[str, str]] = {}
         for task in plan.tasks:
             if task.kind != "value":
+                continue
+            if task.grade_id in direct:
+                injects[task.grade_id] = direct[task.grade_id]
                 continue
             snap = untrusted.get(f"sol:{task.solutions[-1]}")
             g = grades[task.grade_id]
@@ -750,6 +765,27 @@ class Grader:
             if meta:
                 meta["checksum"] = compute_checksum(cell)
         return nb
+
+
+def _answer_literals(task: Task, answers: dict[str, str]) -> dict[str, str] | None:
+    """A value task's values read from the answer text, when its answer cells are only
+    ``name = <literal>`` statements (plain data, nothing to run) assigning every name; else None."""
+    values: dict[str, str] = {}
+    for gid in task.solutions:
+        body = _statements(answers.get(gid, ""))
+        if body is None:
+            return None
+        for node in body:
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                return None
+            try:
+                ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return None
+            values[node.targets[0].id] = ast.unparse(node.value)
+    if set(task.names) - set(values) or sum(map(len, values.values())) > MAX_VALUE:
+        return None
+    return {name: values[name] for name in task.names}
 
 
 def _replay_before(plan: NotebookPlan, answers: dict[str, str], task: Task) -> list[str]:
@@ -927,7 +963,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", nargs="+", default=None, help="grade only these students")
     parser.add_argument("--jobs", type=int, default=None, help=f"submissions at once (default {default_jobs()})")
     parser.add_argument("--start-methods", default=None,
-                        help="comma-separated; default: every one of fork,spawn,forkserver this OS has")
+                        help="comma-separated from fork,spawn,forkserver, or 'all' (every one this OS has); "
+                             "default: forkserver (spawn where there is none)")
     parser.add_argument("--course", default=None, help="course root (default: the folder of nbgrader_config.py)")
     parser.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT)
     parser.add_argument("--budget", type=float, default=BUDGET, help="wall-clock seconds per submission")
@@ -976,13 +1013,15 @@ def run(args) -> int:
             raise GradingError(f"nobody has submitted {assignment}: no folder submitted/<student-id>/{assignment}/")
     for line in problems_before:
         print(line, file=sys.stderr)
-    if args.start_methods:
+    if args.start_methods and args.start_methods.strip() == "all":
+        methods = [m for m in START_METHODS if m in multiprocessing.get_all_start_methods()]
+    elif args.start_methods:
         methods = [m.strip() for m in args.start_methods.split(",") if m.strip()]
         bad = [m for m in methods if m not in START_METHODS]
         if bad:
             raise GradingError(f"unknown start method {bad[0]!r}; choose from {', '.join(START_METHODS)}")
     else:
-        methods = [m for m in START_METHODS if m in multiprocessing.get_all_start_methods()]
+        methods = [next(m for m in DEFAULT_START_METHODS if m in multiprocessing.get_all_start_methods())]
     jobs = args.jobs or default_jobs()
     if jobs < 1:
         raise GradingError("--jobs must be at least 1")
