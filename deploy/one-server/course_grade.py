@@ -9,7 +9,7 @@ in a terminal of their own JupyterHub server. Three steps, each the course's usu
    ``<course>/submitted/<student>/chNN/``;
 2. the TA grading command, ``course.py autograde chNN`` (``helpers/grading/autograde.py``:
    sandboxed, parallel; feedback without hidden tests; ``grades/chNN/grades.csv``), run with
-   the hub's course environment (``COURSE_PYTHON``) so no second environment is built;
+   the hub's course environment (``CLASS_PYTHON``) so no second environment is built;
 3. ``nbgrader release_feedback chNN``: each student's feedback into their private folder of
    the exchange (``course_exchange.PrivateReleaseFeedback``); students fetch it from the
    Assignments tab.
@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="collect, grade and release feedback for one assignment")
     parser.add_argument("assignment")
     parser.add_argument("--course", default=None,
-                        help="the instructor's course folder (default: ~/$COURSE_ID)")
+                        help="the instructor's course folder (default: ~/$CLASS_COURSE_ID)")
     args, extra = parser.parse_known_args(argv)
-    course = Path(args.course or Path.home() / os.environ.get("COURSE_ID", "concurrency-1")).expanduser()
-    python = os.environ.get("COURSE_PYTHON", sys.executable)
+    course = Path(args.course or Path.home() / os.environ.get("CLASS_COURSE_ID", "concurrency-1")).expanduser()
+    python = os.environ.get("CLASS_PYTHON", sys.executable)
     nbgrader = [python, "-m", "nbgrader"]
     step("collect", [*nbgrader, "collect", args.assignment, "--update"], course)
     step("grade", [python, "-m", "helpers.grading.autograde", args.assignment, "--course", str(course), *extra],

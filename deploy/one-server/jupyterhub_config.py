@@ -7,18 +7,18 @@ Run as root from the course clone (its ``.venv`` made by ``python3 course.py tes
 
 * users log in with their Unix account (PAM); each user's server runs as that account, so
   students cannot read each other's files (homes are 0700);
-* the roster (``COURSE_ROSTER``, JSON ``{"instructors": [...], "graders": [...], "students": [...]}``)
+* the roster (``CLASS_ROSTER``, JSON ``{"instructors": [...], "graders": [...], "students": [...]}``)
   says who may log in and fills the JupyterHub groups ``formgrade-<course>`` (instructors and
   graders: nbgrader's Formgrader) and ``nbgrader-<course>`` (students);
 * every server runs ``jupyterhub-singleuser`` from the course environment (its kernel loads
   ``helpers``; nbgrader's extensions are on, Formgrader only for graders), with the exchange
-  in ``COURSE_EXCHANGE_ROOT`` (private submissions and feedback: ``course_exchange.py``);
+  in ``CLASS_EXCHANGE_ROOT`` (private submissions and feedback: ``course_exchange.py``);
 * per-user limits: ``CourseSpawner`` (cgroup v1 + rlimits, no systemd needed) or
   ``SystemdSpawner`` on a systemd host;
 * an idle culler stops servers idle for an hour (``jupyterhub-idle-culler``).
 
 Every setting that a test or another host needs to change is read from an environment
-variable below (``COURSE_HUB_*``); the defaults are the production values.
+variable below (``CLASS_HUB_*``); the defaults are the production values.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from pathlib import Path
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
 HERE = Path(__file__).resolve().parent
-COURSE_ROOT = HERE.parents[1]
+CLASS_COURSE_ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 
@@ -38,17 +38,17 @@ def env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-COURSE_ID = env("COURSE_ID", "concurrency-1")
-VENV = Path(env("COURSE_HUB_VENV", str(COURSE_ROOT / ".venv")))
-STATE = Path(env("COURSE_HUB_STATE_DIR", "/srv/jupyterhub"))
-EXCHANGE = env("COURSE_EXCHANGE_ROOT", "/srv/nbgrader/exchange")
-ROSTER = Path(env("COURSE_ROSTER", str(STATE / "roster.json")))
+CLASS_COURSE_ID = env("CLASS_COURSE_ID", "concurrency-1")
+VENV = Path(env("CLASS_HUB_VENV", str(CLASS_COURSE_ROOT / ".venv")))
+STATE = Path(env("CLASS_HUB_STATE_DIR", "/srv/jupyterhub"))
+EXCHANGE = env("CLASS_EXCHANGE_ROOT", "/srv/nbgrader/exchange")
+ROSTER = Path(env("CLASS_ROSTER", str(STATE / "roster.json")))
 
 # ---------------------------------------------------------------------------- network and state
-c.JupyterHub.bind_url = env("COURSE_HUB_URL", "http://:8000")
-c.JupyterHub.hub_bind_url = env("COURSE_HUB_INTERNAL_URL", "http://127.0.0.1:8081")
-c.ConfigurableHTTPProxy.api_url = env("COURSE_HUB_PROXY_API_URL", "http://127.0.0.1:8001")
-c.ConfigurableHTTPProxy.command = [env("COURSE_HUB_PROXY", "configurable-http-proxy")]
+c.JupyterHub.bind_url = env("CLASS_HUB_URL", "http://:8000")
+c.JupyterHub.hub_bind_url = env("CLASS_HUB_INTERNAL_URL", "http://127.0.0.1:8081")
+c.ConfigurableHTTPProxy.api_url = env("CLASS_HUB_PROXY_API_URL", "http://127.0.0.1:8001")
+c.ConfigurableHTTPProxy.command = [env("CLASS_HUB_PROXY", "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + str(STATE / "jupyterhub.sqlite")
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
@@ -63,15 +63,15 @@ students = sorted(roster.get("students", []))
 c.Authenticator.allowed_users = set(graders) | set(students)
 c.Authenticator.admin_users = set(instructors)
 c.JupyterHub.load_groups = {
-    f"formgrade-{COURSE_ID}": {"users": graders},
-    f"nbgrader-{COURSE_ID}": {"users": students},
+    f"formgrade-{CLASS_COURSE_ID}": {"users": graders},
+    f"nbgrader-{CLASS_COURSE_ID}": {"users": students},
 }
 # Graders reach the Formgrader of the course's instructor server (nbgrader's JupyterHub guide).
 c.JupyterHub.load_roles = [
-    {"name": f"formgrade-{COURSE_ID}", "groups": [f"formgrade-{COURSE_ID}"],
+    {"name": f"formgrade-{CLASS_COURSE_ID}", "groups": [f"formgrade-{CLASS_COURSE_ID}"],
      "scopes": [f"access:servers!user={name}" for name in instructors] or ["self"]},
 ]
-admin_token = os.environ.get("COURSE_HUB_ADMIN_TOKEN")
+admin_token = os.environ.get("CLASS_HUB_ADMIN_TOKEN")
 if admin_token:  # a service with the admin role: scripts and the end-to-end test use its token
     c.JupyterHub.services = [{"name": "course-admin", "api_token": admin_token}]
     c.JupyterHub.load_roles.append({"name": "course-admin", "services": ["course-admin"],
@@ -79,7 +79,7 @@ if admin_token:  # a service with the admin role: scripts and the end-to-end tes
                                                "access:servers", "list:users", "read:users"]})
 
 # ---------------------------------------------------------------------------- idle culler
-IDLE_TIMEOUT = int(env("COURSE_HUB_IDLE_TIMEOUT", "3600"))
+IDLE_TIMEOUT = int(env("CLASS_HUB_IDLE_TIMEOUT", "3600"))
 c.JupyterHub.services = list(getattr(c.JupyterHub, "services", []) or []) + [{
     "name": "idle-culler",
     "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}",
@@ -90,7 +90,7 @@ c.JupyterHub.load_roles.append({"name": "idle-culler", "services": ["idle-culler
                                            "delete:servers"]})
 
 # ---------------------------------------------------------------------------- each user's server
-SPAWNER = env("COURSE_HUB_SPAWNER", "auto")
+SPAWNER = env("CLASS_HUB_SPAWNER", "auto")
 if SPAWNER == "auto":
     try:
         import systemdspawner  # noqa: F401
@@ -107,18 +107,18 @@ c.Spawner.environment = {
     "PATH": f"{VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     "VIRTUAL_ENV": str(VENV),
     "JUPYTER_CONFIG_PATH": str(HERE / "jupyter"),
-    "COURSE_ID": COURSE_ID,
-    "COURSE_EXCHANGE_ROOT": EXCHANGE,
-    "COURSE_ROOT": str(COURSE_ROOT),
-    "COURSE_PYTHON": str(VENV / "bin" / "python"),
+    "CLASS_COURSE_ID": CLASS_COURSE_ID,
+    "CLASS_EXCHANGE_ROOT": EXCHANGE,
+    "CLASS_COURSE_ROOT": str(CLASS_COURSE_ROOT),
+    "CLASS_PYTHON": str(VENV / "bin" / "python"),
     # Formgrader and the Create Assignment panel only for graders (jupyter/jupyter_server_config.py)
-    "COURSE_ROLE": lambda spawner: "grader" if spawner.user.name in graders else "student",
+    "CLASS_ROLE": lambda spawner: "grader" if spawner.user.name in graders else "student",
 }
 
-STUDENT_LIMITS = {"mem": env("COURSE_STUDENT_MEM", "2G"), "cpu": float(env("COURSE_STUDENT_CPU", "1.0")),
-                  "tasks": int(env("COURSE_STUDENT_TASKS", "256"))}
-GRADER_LIMITS = {"mem": env("COURSE_GRADER_MEM", "6G"), "cpu": float(env("COURSE_GRADER_CPU", "2.0")),
-                 "tasks": int(env("COURSE_GRADER_TASKS", "2048"))}
+STUDENT_LIMITS = {"mem": env("CLASS_STUDENT_MEM", "2G"), "cpu": float(env("CLASS_STUDENT_CPU", "1.0")),
+                  "tasks": int(env("CLASS_STUDENT_TASKS", "256"))}
+GRADER_LIMITS = {"mem": env("CLASS_GRADER_MEM", "6G"), "cpu": float(env("CLASS_GRADER_CPU", "2.0")),
+                 "tasks": int(env("CLASS_GRADER_TASKS", "2048"))}
 
 
 def apply_limits(spawner) -> None:
@@ -144,5 +144,5 @@ else:
     from course_spawner import CourseSpawner
 
     c.JupyterHub.spawner_class = CourseSpawner
-    c.CourseSpawner.require_cgroups = env("COURSE_HUB_REQUIRE_CGROUPS", "0") == "1"
-    c.CourseSpawner.cgroup_parent = env("COURSE_HUB_CGROUP_PARENT", "jupyterhub-course")
+    c.CourseSpawner.require_cgroups = env("CLASS_HUB_REQUIRE_CGROUPS", "0") == "1"
+    c.CourseSpawner.cgroup_parent = env("CLASS_HUB_CGROUP_PARENT", "jupyterhub-course")

@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-COURSE_ROOT = Path(__file__).resolve().parents[2]
+CLASS_COURSE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(cmd: list[str]) -> None:
@@ -77,10 +77,10 @@ def setup_course_folder(instructor: str, name: str, gid: int) -> Path:
     if folder.exists():
         return folder
     folder.mkdir()
-    shutil.copy2(COURSE_ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    shutil.copy2(CLASS_COURSE_ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     ignore = shutil.ignore_patterns(".programs", "__pycache__", ".ipynb_checkpoints")
     for part in ("source", "release"):
-        shutil.copytree(COURSE_ROOT / part, folder / part, ignore=ignore)
+        shutil.copytree(CLASS_COURSE_ROOT / part, folder / part, ignore=ignore)
     for path in [folder, *folder.rglob("*")]:
         os.chown(path, user.pw_uid, gid, follow_symlinks=False)
     os.chmod(folder, 0o750)
@@ -90,8 +90,8 @@ def setup_course_folder(instructor: str, name: str, gid: int) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--roster", required=True, help='JSON {"instructors": [...], "graders": [...], "students": [...]}')
-    parser.add_argument("--exchange", default=os.environ.get("COURSE_EXCHANGE_ROOT", "/srv/nbgrader/exchange"))
-    parser.add_argument("--course-id", default=os.environ.get("COURSE_ID", "concurrency-1"))
+    parser.add_argument("--exchange", default=os.environ.get("CLASS_EXCHANGE_ROOT", "/srv/nbgrader/exchange"))
+    parser.add_argument("--course-id", default=os.environ.get("CLASS_COURSE_ID", "concurrency-1"))
     parser.add_argument("--course-dir-name", default=None, help="instructors' course folder (default: the course id)")
     parser.add_argument("--graders-group", default=None, help="Unix group of graders (default: <course>-graders)")
     parser.add_argument("--create-users", action="store_true")

@@ -18,7 +18,7 @@ import pytest
 
 from hubctl import (  # noqa: E402  (this folder is not a package)
     CGROUP_ROOT,
-    COURSE_ID,
+    CLASS_COURSE_ID,
     DEPLOY,
     ClassHub,
     VENV,
@@ -66,12 +66,12 @@ def class_hub(request: pytest.FixtureRequest) -> Iterator[ClassHub]:
         exchange = workdir / "exchange"
         users.adopt_group(graders_group)
         subprocess.run([sys.executable, str(DEPLOY / "setup_course.py"), "--roster", str(roster_file),
-                        "--exchange", str(exchange), "--course-id", COURSE_ID,
+                        "--exchange", str(exchange), "--course-id", CLASS_COURSE_ID,
                         "--graders-group", graders_group], check=True, capture_output=True, text=True,
                        stdin=subprocess.DEVNULL)
         hub = Hub(workdir / "hub", roster, exchange,
-                  extra_env={"COURSE_HUB_CGROUP_PARENT": cgroup_parent, "COURSE_STUDENT_MEM": "1G",
-                             "COURSE_GRADER_MEM": "4G", **extra_env})
+                  extra_env={"CLASS_HUB_CGROUP_PARENT": cgroup_parent, "CLASS_STUDENT_MEM": "1G",
+                             "CLASS_GRADER_MEM": "4G", **extra_env})
         hub.start()
         yield ClassHub(hub, users, instructor, students, exchange, workdir, cgroup_parent, graders_group)
     finally:

@@ -35,7 +35,7 @@ DEPLOY = ROOT / "deploy" / "one-server"
 VENV = Path(sys.prefix)
 PROXY_DIR = VENV / "hub-proxy"
 PROXY_VERSION = "configurable-http-proxy@>=4.6 <6"
-COURSE_ID = "concurrency-1"
+CLASS_COURSE_ID = "concurrency-1"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
@@ -187,17 +187,17 @@ class Hub:
         self.env = dict(os.environ)
         self.env.update({
             "PATH": f"{VENV / 'bin'}{os.pathsep}{self.env.get('PATH', '')}",
-            "COURSE_HUB_STATE_DIR": str(state_dir),
-            "COURSE_ROSTER": str(state_dir / "roster.json"),
-            "COURSE_HUB_URL": self.url,
-            "COURSE_HUB_INTERNAL_URL": f"http://127.0.0.1:{free_port()}",
-            "COURSE_HUB_PROXY_API_URL": f"http://127.0.0.1:{free_port()}",
-            "COURSE_HUB_PROXY": str(ensure_proxy()),
-            "COURSE_HUB_ADMIN_TOKEN": self.token,
-            "COURSE_HUB_VENV": str(VENV),
-            "COURSE_EXCHANGE_ROOT": str(exchange),
-            "COURSE_HUB_SPAWNER": "course",
-            "COURSE_HUB_REQUIRE_CGROUPS": "1",
+            "CLASS_HUB_STATE_DIR": str(state_dir),
+            "CLASS_ROSTER": str(state_dir / "roster.json"),
+            "CLASS_HUB_URL": self.url,
+            "CLASS_HUB_INTERNAL_URL": f"http://127.0.0.1:{free_port()}",
+            "CLASS_HUB_PROXY_API_URL": f"http://127.0.0.1:{free_port()}",
+            "CLASS_HUB_PROXY": str(ensure_proxy()),
+            "CLASS_HUB_ADMIN_TOKEN": self.token,
+            "CLASS_HUB_VENV": str(VENV),
+            "CLASS_EXCHANGE_ROOT": str(exchange),
+            "CLASS_HUB_SPAWNER": "course",
+            "CLASS_HUB_REQUIRE_CGROUPS": "1",
         })
         self.env.update(extra_env or {})
         self.proc: subprocess.Popen | None = None
@@ -398,7 +398,7 @@ class ClassHub:
     leftovers: list[str] = field(default_factory=list)
 
     def course_exchange(self) -> Path:
-        return self.exchange / COURSE_ID
+        return self.exchange / CLASS_COURSE_ID
 
     def cgroup(self, controller: str, user: str) -> Path:
         return CGROUP_ROOT / controller / self.cgroup_parent / user

@@ -107,23 +107,23 @@ def test_extra_config_gives_graders_larger_pods() -> None:
 
     def spawner(*group_names: str) -> SimpleNamespace:
         user = SimpleNamespace(groups=[SimpleNamespace(name=g) for g in group_names])
-        return SimpleNamespace(user=user, environment={"COURSE_ROLE": "student"}, mem_limit="2G", cpu_limit=1.0,
+        return SimpleNamespace(user=user, environment={"CLASS_ROLE": "student"}, mem_limit="2G", cpu_limit=1.0,
                                mem_guarantee="512M", cpu_guarantee=0.1)
 
     grader, student = spawner("formgrade-concurrency-1"), spawner("nbgrader-concurrency-1")
     hook(grader)
     hook(student)
-    assert (grader.mem_limit, grader.cpu_limit, grader.environment["COURSE_ROLE"]) == ("6G", 4.0, "grader")
-    assert (student.mem_limit, student.cpu_limit, student.environment["COURSE_ROLE"]) == ("2G", 1.0, "student")
+    assert (grader.mem_limit, grader.cpu_limit, grader.environment["CLASS_ROLE"]) == ("6G", 4.0, "grader")
+    assert (student.mem_limit, student.cpu_limit, student.environment["CLASS_ROLE"]) == ("2G", 1.0, "student")
 
 
 def test_cluster_agrees_with_one_server_and_measurements() -> None:
     hub_values, ngshare_values = load("z2jh-values.yaml"), load("ngshare-values.yaml")
     one_server = ONE_SERVER.read_text(encoding="utf-8")
     # the same student memory limit and idle timeout as on one server
-    student_mem = re.search(r'"COURSE_STUDENT_MEM", "(\w+)"', one_server).group(1)
+    student_mem = re.search(r'"CLASS_STUDENT_MEM", "(\w+)"', one_server).group(1)
     assert bytes_of(hub_values["singleuser"]["memory"]["limit"]) == bytes_of(student_mem)
-    idle = re.search(r'"COURSE_HUB_IDLE_TIMEOUT", "(\d+)"', one_server).group(1)
+    idle = re.search(r'"CLASS_HUB_IDLE_TIMEOUT", "(\d+)"', one_server).group(1)
     assert hub_values["cull"]["timeout"] == int(idle)
     # the guarantee covers the measured peak of a student's server (docs/hosting.md)
     peak_mib = int(re.search(r"measured peak of a student's server: \*\*(\d+) MiB\*\*", HOSTING.read_text()).group(1))

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from course_tools import SUBMISSIONS, parse_submission  # noqa: E402
-from hubctl import COURSE_ID, DEPLOY, ClassHub  # noqa: E402  (this folder is not a package)
+from hubctl import CLASS_COURSE_ID, DEPLOY, ClassHub  # noqa: E402  (this folder is not a package)
 
 pytestmark = [pytest.mark.usefixtures("no_leftover_processes", "hard_timeout"), pytest.mark.hard_timeout(900)]
 
@@ -47,15 +47,15 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
 
     # The hub knows the course's groups (nbgrader's Formgrader access) from the roster.
     groups = {g["name"]: g["users"] for g in hub.api("GET", "/groups").json()}
-    assert groups[f"formgrade-{COURSE_ID}"] == [instructor]
-    assert sorted(groups[f"nbgrader-{COURSE_ID}"]) == sorted([right, wrong])
+    assert groups[f"formgrade-{CLASS_COURSE_ID}"] == [instructor]
+    assert sorted(groups[f"nbgrader-{CLASS_COURSE_ID}"]) == sorted([right, wrong])
 
     # ------------------------------------------------------------------ instructor releases ch04
     hub.spawn(instructor)
     teacher = hub.server(instructor)
-    code, out = teacher.run(f"cd ~/{COURSE_ID} && nbgrader release_assignment {ASSIGNMENT}", timeout=120)
+    code, out = teacher.run(f"cd ~/{CLASS_COURSE_ID} && nbgrader release_assignment {ASSIGNMENT}", timeout=120)
     assert code == 0, out
-    # The formgrader is on in an instructor's server (COURSE_ROLE=grader).
+    # The formgrader is on in an instructor's server (CLASS_ROLE=grader).
     assert teacher.request("GET", "/formgrader/").status_code == 200
 
     # ------------------------------------------------------------------ students fetch, answer, submit
@@ -63,13 +63,13 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
         hub.spawn(student)
         server = hub.server(student)
         assert server.request("GET", "/formgrader/").status_code == 404  # no Formgrader for students
-        listed = server.assignments(COURSE_ID)
+        listed = server.assignments(CLASS_COURSE_ID)
         assert [(a["assignment_id"], a["status"]) for a in listed] == [(ASSIGNMENT, "released")]
-        server.assignment_action("fetch", COURSE_ID, ASSIGNMENT)
+        server.assignment_action("fetch", CLASS_COURSE_ID, ASSIGNMENT)
         nb = server.get_notebook(NOTEBOOK)
         server.put_notebook(NOTEBOOK, answer(nb, samples[student].answers))
-        server.assignment_action("submit", COURSE_ID, ASSIGNMENT)
-        statuses = {a["status"] for a in server.assignments(COURSE_ID) if a["assignment_id"] == ASSIGNMENT}
+        server.assignment_action("submit", CLASS_COURSE_ID, ASSIGNMENT)
+        statuses = {a["status"] for a in server.assignments(CLASS_COURSE_ID) if a["assignment_id"] == ASSIGNMENT}
         assert "submitted" in statuses, statuses
 
     # ------------------------------------------------------------------ nobody reads another's submission
@@ -91,10 +91,10 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     assert code == 0, out
 
     # ------------------------------------------------------------------ instructor collects, grades, releases feedback
-    code, out = teacher.run(f"$COURSE_PYTHON {DEPLOY / 'course_grade.py'} {ASSIGNMENT} --jobs 2", timeout=600)
+    code, out = teacher.run(f"$CLASS_PYTHON {DEPLOY / 'course_grade.py'} {ASSIGNMENT} --jobs 2", timeout=600)
     assert code == 0, out
     assert "== done" in out, out
-    grades_csv = teacher.ok("GET", f"/api/contents/{COURSE_ID}/grades/{ASSIGNMENT}/grades.csv",
+    grades_csv = teacher.ok("GET", f"/api/contents/{CLASS_COURSE_ID}/grades/{ASSIGNMENT}/grades.csv",
                             params={"content": "1", "type": "file", "format": "text"}).json()["content"]
     rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(grades_csv))}
     assert sorted(rows) == sorted([right, wrong]), grades_csv
@@ -105,7 +105,7 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     feedback_root = class_hub.course_exchange() / "feedback"
     for student in (right, wrong):
         server = hub.server(student)
-        server.assignment_action("fetch_feedback", COURSE_ID, ASSIGNMENT)
+        server.assignment_action("fetch_feedback", CLASS_COURSE_ID, ASSIGNMENT)
         folder = server.ok("GET", f"/api/contents/{ASSIGNMENT}/feedback").json()["content"]
         assert len(folder) == 1, folder  # one submission, one timestamp folder
         html = server.ok("GET", f"/api/contents/{folder[0]['path']}/{ASSIGNMENT}.html",

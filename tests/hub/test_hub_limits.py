@@ -20,8 +20,8 @@ STUDENT_MEM = 512 * 2**20
 STUDENT_TASKS = 96
 
 pytestmark = [pytest.mark.usefixtures("no_leftover_processes", "hard_timeout"), pytest.mark.hard_timeout(600),
-              pytest.mark.hub_env({"COURSE_STUDENT_MEM": "512M", "COURSE_STUDENT_TASKS": str(STUDENT_TASKS),
-                                   "COURSE_STUDENT_CPU": "0.5"})]
+              pytest.mark.hub_env({"CLASS_STUDENT_MEM": "512M", "CLASS_STUDENT_TASKS": str(STUDENT_TASKS),
+                                   "CLASS_STUDENT_CPU": "0.5"})]
 
 MEMORY_HOG = "import sys; chunks = [bytearray(64 * 2**20) for _ in range(64)]; print('allocated', 2**32)"
 

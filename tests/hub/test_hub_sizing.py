@@ -16,7 +16,7 @@ import pytest
 from hubctl import ROOT, ClassHub, cgroup_memory, processes_memory, run_notebook_in_kernel  # noqa: E402
 
 pytestmark = [pytest.mark.usefixtures("no_leftover_processes", "hard_timeout"), pytest.mark.hard_timeout(600),
-              pytest.mark.hub_env({"COURSE_STUDENT_MEM": "2G"})]
+              pytest.mark.hub_env({"CLASS_STUDENT_MEM": "2G"})]
 
 LECTURES = ["04-creating-processes.ipynb", "09-producer-consumer.ipynb"]
 MiB = 2**20

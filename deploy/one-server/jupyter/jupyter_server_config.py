@@ -1,13 +1,13 @@
 """Jupyter server settings of every user's server on the course hub.
 
 Students get nbgrader's Assignments tab (fetch, submit, fetch feedback) and Validate; graders
-(``COURSE_ROLE=grader``, set by jupyterhub_config.py) also the Formgrader and Create Assignment.
+(``CLASS_ROLE=grader``, set by jupyterhub_config.py) also the Formgrader and Create Assignment.
 """
 import os
 
 c = get_config()  # noqa: F821 - provided by traitlets
 
-grader = os.environ.get("COURSE_ROLE") == "grader"
+grader = os.environ.get("CLASS_ROLE") == "grader"
 c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.assignment_list": True,
     "nbgrader.server_extensions.validate_assignment": True,
