@@ -76,7 +76,8 @@ if admin_token:  # a service with the admin role: scripts and the end-to-end tes
     c.JupyterHub.services = [{"name": "course-admin", "api_token": admin_token}]
     c.JupyterHub.load_roles.append({"name": "course-admin", "services": ["course-admin"],
                                     "scopes": ["admin:users", "admin:servers", "tokens", "admin:groups",
-                                               "access:servers", "list:users", "read:users"]})
+                                               "access:servers", "list:users", "read:users", "list:services",
+                                               "read:services"]})
 
 # ---------------------------------------------------------------------------- idle culler
 IDLE_TIMEOUT = int(env("CLASS_HUB_IDLE_TIMEOUT", "3600"))

@@ -15,6 +15,7 @@ import io
 import shlex
 import time
 
+import psutil
 import pytest
 
 from course_tools import SUBMISSIONS, parse_submission  # noqa: E402
@@ -49,6 +50,13 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     groups = {g["name"]: g["users"] for g in hub.api("GET", "/groups").json()}
     assert groups[f"formgrade-{CLASS_COURSE_ID}"] == [instructor]
     assert sorted(groups[f"nbgrader-{CLASS_COURSE_ID}"]) == sorted([right, wrong])
+
+    # The idle culler runs as a hub-managed service.
+    services = hub.api("GET", "/services").json()
+    assert "idle-culler" in services, services
+    culler = [p for p in psutil.Process(hub.proc.pid).children(recursive=True)
+              if "jupyterhub_idle_culler" in " ".join(p.cmdline())]
+    assert len(culler) == 1
 
     # ------------------------------------------------------------------ instructor releases ch04
     hub.spawn(instructor)
