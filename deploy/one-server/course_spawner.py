@@ -22,6 +22,7 @@ systemd unit properties.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import resource
 import signal
@@ -101,7 +102,7 @@ class CourseSpawner(LocalProcessSpawner):
             except OSError:
                 pass
 
-    def kill_cgroup_processes(self, timeout: float = 5.0) -> None:
+    async def kill_cgroup_processes(self, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
             pids = self.processes_in_cgroups()
@@ -115,7 +116,7 @@ class CourseSpawner(LocalProcessSpawner):
             if time.monotonic() > deadline:
                 self.log.error("%s: processes %s survived SIGKILL", self.user.name, sorted(pids))
                 return
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
 
     # ------------------------------------------------------------------ the process
     def make_preexec_fn(self, name):
@@ -151,5 +152,5 @@ class CourseSpawner(LocalProcessSpawner):
         try:
             await super().stop(now=now)
         finally:
-            self.kill_cgroup_processes()
+            await self.kill_cgroup_processes()
             self.remove_cgroups()

@@ -102,6 +102,7 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     code, out = teacher.run(f"$CLASS_PYTHON {DEPLOY / 'course_grade.py'} {ASSIGNMENT} --jobs 2", timeout=600)
     assert code == 0, out
     assert "== done" in out, out
+    print("\n" + next(line.strip() for line in out.splitlines() if " graded in " in line))
     grades_csv = teacher.ok("GET", f"/api/contents/{CLASS_COURSE_ID}/grades/{ASSIGNMENT}/grades.csv",
                             params={"content": "1", "type": "file", "format": "text"}).json()["content"]
     rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(grades_csv))}
