@@ -44,7 +44,8 @@ class HubError(RuntimeError):
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.1):
-    """Poll ``condition`` until it returns something true; its value, or HubError after ``timeout``."""
+    """Poll ``condition`` until it returns something true; its value, or HubError after ``timeout``.
+    Connection errors count as "not yet"; a HubError raised by ``condition`` ends the wait at once."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:
@@ -52,7 +53,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, interva
             value = condition()
             if value:
                 return value
-        except (requests.RequestException, OSError, HubError) as exc:
+        except (requests.RequestException, OSError) as exc:  # not up yet; a HubError ends the wait
             last_error = exc
         if time.monotonic() > deadline:
             raise HubError(f"timed out after {timeout:g} s waiting for {what}" +
@@ -288,11 +289,10 @@ class Hub:
             raise HubError(f"spawn {name}: {started.status_code} {started.text}\n{self.log_tail()}")
 
         def ready() -> bool:
-            server = self.user_model(name)["servers"].get("")
-            if server is None and self.api("GET", f"/users/{name}").ok:
-                pending = self.user_model(name).get("pending")
-                if pending is None and started.status_code != 400:
-                    raise HubError(f"{name}'s server stopped while starting:\n{self.log_tail()}")
+            model = self.user_model(name)
+            server = model["servers"].get("")
+            if server is None and model.get("pending") is None:
+                raise HubError(f"{name}'s server stopped while starting:\n{self.log_tail()}")
             return bool(server and server.get("ready"))
 
         wait_for(ready, timeout, f"{name}'s server")
