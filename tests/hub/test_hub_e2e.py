@@ -11,9 +11,14 @@ feedback. Everything is stopped and removed afterwards (tests/hub/conftest.py).
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
+import os
+import pwd
 import shlex
+import subprocess
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -140,3 +145,35 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     for student in (right, wrong, instructor):
         for controller in ("memory", "pids"):
             assert not class_hub.cgroup(controller, student).exists()
+
+
+def test_a_student_cannot_take_over_anothers_feedback_folder(class_hub: ClassHub) -> None:
+    """Feedback goes only into a folder that the student's own account made and keeps closed:
+    a folder another student made first (to read the feedback) or one left open is refused."""
+    spec = importlib.util.spec_from_file_location("course_exchange", DEPLOY / "course_exchange.py")
+    course_exchange = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course_exchange)
+    private_folder_problem, student_feedback_dir = course_exchange.private_folder_problem, course_exchange.student_feedback_dir
+
+    victim, squatter = class_hub.students
+    folder = Path(student_feedback_dir(str(class_hub.exchange), CLASS_COURSE_ID, victim))
+
+    def as_user(user: str, *cmd: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["runuser", "-u", user, "--", *cmd], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+
+    # The shared feedback folder lets students make their own folder, but not list the others.
+    assert as_user(squatter, "ls", str(folder.parent)).returncode != 0
+    assert as_user(squatter, "mkdir", "-m", "0777", str(folder)).returncode == 0
+    problem = private_folder_problem(str(folder), victim)
+    assert problem and f"not by {victim}" in problem
+    # ...nor can the squatter's folder be removed by the victim; the instructor clears it
+    assert as_user(victim, "rmdir", str(folder)).returncode != 0
+    os.rmdir(folder)
+    assert as_user(victim, "mkdir", "-m", "0777", str(folder)).returncode == 0
+    problem = private_folder_problem(str(folder), victim)
+    assert problem and "open to other users" in problem
+    os.chmod(folder, 0o770)
+    assert private_folder_problem(str(folder), victim) is None
+    assert folder.stat().st_uid == pwd.getpwnam(victim).pw_uid
+    assert as_user(squatter, "ls", str(folder)).returncode != 0
