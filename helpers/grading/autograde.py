@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import uuid
@@ -287,12 +288,14 @@ class Session:
     # -- process handling
     def _start(self) -> bool:
         scratch = self.make_scratch()
-        self.box.prepare_scratch(scratch, self.slot)
+        # trusted sessions: the programs are the grader's, read-only to everything in the sandbox
+        readonly = sorted((scratch / ".programs").glob("*")) if self.trusted else []
+        self.box.prepare_scratch(scratch, self.slot, readonly=readonly)
         self.tag = "course-autograde-" + uuid.uuid4().hex
         self.cgroup = self.box.new_cgroup()
         argv = [sys.executable, "-I", str(RUNNER)] + (["--trusted"] if self.trusted else [])
         self.proc = self.box.start(argv, scratch, self.slot, tag=self.tag, extra_env=self.env,
-                                   cgroup=self.cgroup)
+                                   cgroup=self.cgroup, readonly=readonly)
         self.buffer = b""
         reply = self._read(min(60.0, max(1.0, self.deadline - time.monotonic())))
         return isinstance(reply, dict) and reply.get("ready") is True
@@ -483,7 +486,7 @@ class Grader:
         os.chmod(self.work, 0o711)
 
     def close(self) -> None:
-        shutil.rmtree(self.work, ignore_errors=True)
+        _rmtree(self.work)
 
     # ------------------------------------------------------------------ one student
     def grade(self, student: str, slot: int) -> SubmissionResult:
@@ -522,7 +525,7 @@ class Grader:
                 result.graded_nbs[plan.name] = nb
                 result.feedback[plan.name] = feedback_html(nb, grades, plan, self.assignment, student)
         finally:
-            shutil.rmtree(home, ignore_errors=True)
+            _rmtree(home)
         result.seconds = time.monotonic() - t0
         return result
 
@@ -536,8 +539,15 @@ class Grader:
                 g.score = 0.0
             return list(grades.values()), self._graded_notebook(plan, answers, grades, outputs)
 
-        # --- the programs, from the text of the %%program cells
+        # --- the programs, from the text of the %%program cells (the course's own from its
+        # locked cells too: a trusted session gets them all in a folder it cannot write, so a
+        # program run for one task cannot rewrite the program a later test runs)
         programs: dict[str, str] = {}
+        for gid in plan.context:
+            lines = source_cells[gid].source.lstrip("\n").split("\n", 1)
+            match = PROGRAM_LINE.match(lines[0].strip()) if lines else None
+            if match and len(lines) == 2:
+                programs[_program_name(match.group(1))] = textwrap.dedent(lines[1])
         for task in plan.tasks:
             if task.kind != "program":
                 continue
@@ -546,7 +556,7 @@ class Grader:
                 lines = text.lstrip("\n").split("\n", 1)
                 match = PROGRAM_LINE.match(lines[0].strip()) if lines else None
                 if match and _program_name(match.group(1)) == name and len(lines) == 2:
-                    programs[name] = lines[1]
+                    programs[name] = textwrap.dedent(lines[1])
                     outputs[gid] = f"已写入 .programs/{name}（{len(lines[1].splitlines())} 行）\n"
                 else:
                     g = grades[task.grade_id]
@@ -765,6 +775,16 @@ class Grader:
             if meta:
                 meta["checksum"] = compute_checksum(cell)
         return nb
+
+
+def _rmtree(path: Path) -> None:
+    """Remove a grading folder, also its read-only program folders."""
+    for folder, _, _ in os.walk(path):
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            pass
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _answer_literals(task: Task, answers: dict[str, str]) -> dict[str, str] | None:

@@ -200,17 +200,27 @@ class Sandbox:
     def uid(self, slot: int) -> int | None:
         return SANDBOX_UID_BASE + slot if self.as_user else None
 
-    def prepare_scratch(self, scratch: Path, slot: int) -> None:
-        """Give the sandbox user the scratch folder (and everything in it)."""
+    def prepare_scratch(self, scratch: Path, slot: int, readonly: list[Path] = ()) -> None:
+        """Give the sandbox user the scratch folder (and everything in it) except the files
+        ``readonly``: they stay the grader's and read-only, and their folders sticky (others'
+        files there cannot be removed or renamed); bwrap also mounts each one read-only."""
+        keep = {Path(p) for p in readonly}
+        for path in keep:
+            os.chmod(path, 0o444)
         uid = self.uid(slot)
         if uid is None:
             return
+        sticky = {p.parent for p in keep}
         for folder, dirs, files in os.walk(scratch):
-            os.chown(folder, uid, uid)
+            if Path(folder) in sticky:
+                os.chmod(folder, 0o1777)
+            else:
+                os.chown(folder, uid, uid)
             for name in files:
-                os.chown(os.path.join(folder, name), uid, uid)
+                if Path(folder, name) not in keep:
+                    os.chown(os.path.join(folder, name), uid, uid)
 
-    def command(self, argv: list[str], scratch: Path, slot: int = 0) -> list[str]:
+    def command(self, argv: list[str], scratch: Path, slot: int = 0, readonly: list[Path] = ()) -> list[str]:
         uid = self.uid(slot)
         if not self.bwrap:
             return argv
@@ -219,7 +229,8 @@ class Sandbox:
                "--hostname", "grading", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
                "--perms", "1777", "--tmpfs", "/tmp",
                "--tmpfs", "/run", "--perms", "1777", "--tmpfs", "/var/tmp"]
-        binds = [(p, "--ro-bind") for p in _readonly_paths(self.course_root)] + [(scratch, "--bind")]
+        binds = [(p, "--ro-bind") for p in _readonly_paths(self.course_root)] + [(scratch, "--bind")] \
+            + [(Path(p), "--ro-bind") for p in readonly if Path(p).exists()]
         made: set[Path] = {Path("/"), Path("/tmp"), Path("/run"), Path("/var/tmp"), Path("/proc"), Path("/dev")}
         bound = {p for p, _ in binds}
         for path, how in binds:
@@ -256,7 +267,8 @@ class Sandbox:
         return env
 
     def start(self, argv: list[str], scratch: Path, slot: int, *, tag: str | None = None,
-              extra_env: dict[str, str] | None = None, stdin=subprocess.PIPE, cgroup: str | None = None) -> subprocess.Popen:
+              extra_env: dict[str, str] | None = None, stdin=subprocess.PIPE, cgroup: str | None = None,
+              readonly: list[Path] = ()) -> subprocess.Popen:
         uid = self.uid(slot)
         as_user = uid is not None
         cgroup_dirs = [CGROUP_ROOT / c / CGROUP_NAME / cgroup for c in self.cgroups] if cgroup else []
@@ -277,7 +289,7 @@ class Sandbox:
         kwargs = {}
         if as_user and not self.bwrap:
             kwargs = {"user": uid, "group": uid, "extra_groups": []}
-        return subprocess.Popen(self.command(argv, scratch, slot), cwd=scratch, env=env, stdin=stdin,
+        return subprocess.Popen(self.command(argv, scratch, slot, readonly), cwd=scratch, env=env, stdin=stdin,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                                 preexec_fn=preexec, **kwargs)
 
