@@ -89,7 +89,8 @@ def setup_course_folder(instructor: str, name: str, gid: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--roster", required=True, help='JSON {"instructors": [...], "graders": [...], "students": [...]}')
+    parser.add_argument("--roster", required=True,
+                        help='JSON {"instructors": [...], "graders": [...], "students": [...]}')
     parser.add_argument("--exchange", default=os.environ.get("CLASS_EXCHANGE_ROOT", "/srv/nbgrader/exchange"))
     parser.add_argument("--course-id", default=os.environ.get("CLASS_COURSE_ID", "concurrency-1"))
     parser.add_argument("--course-dir-name", default=None, help="instructors' course folder (default: the course id)")

@@ -131,7 +131,8 @@ def test_cluster_agrees_with_one_server_and_measurements() -> None:
     # hub and ngshare share one token, and the hub finds the ngshare service
     assert hub_values["hub"]["services"]["ngshare"]["api_token"] == ngshare_values["ngshare"]["hub_api_token"]
     assert hub_values["hub"]["services"]["ngshare"]["url"].startswith("http://ngshare.")
-    assert hub_values["singleuser"]["extraEnv"]["NGSHARE_URL"].startswith(hub_values["hub"]["services"]["ngshare"]["url"])
+    ngshare_url = hub_values["hub"]["services"]["ngshare"]["url"]
+    assert hub_values["singleuser"]["extraEnv"]["NGSHARE_URL"].startswith(ngshare_url)
 
 
 def test_dockerfile_and_pod_config() -> None:

@@ -130,7 +130,8 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
         assert other_student not in html
     released = {student: list((feedback_root / student).glob("*.html")) for student in (right, wrong)}
     assert all(len(files) == 1 for files in released.values()), released
-    code, out = other.run(f"cat {shlex.quote(str(released[right][0]))} > /dev/null")  # the other's feedback, exact path known
+    # the other's feedback, even knowing its exact path
+    code, out = other.run(f"cat {shlex.quote(str(released[right][0]))} > /dev/null")
     assert code != 0 and "Permission denied" in out, out
     code, out = other.run(f"ls {shlex.quote(str(feedback_root))}")
     assert code != 0 and "Permission denied" in out, out
@@ -153,7 +154,8 @@ def test_a_student_cannot_take_over_anothers_feedback_folder(class_hub: ClassHub
     spec = importlib.util.spec_from_file_location("course_exchange", DEPLOY / "course_exchange.py")
     course_exchange = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(course_exchange)
-    private_folder_problem, student_feedback_dir = course_exchange.private_folder_problem, course_exchange.student_feedback_dir
+    private_folder_problem = course_exchange.private_folder_problem
+    student_feedback_dir = course_exchange.student_feedback_dir
 
     victim, squatter = class_hub.students
     folder = Path(student_feedback_dir(str(class_hub.exchange), CLASS_COURSE_ID, victim))

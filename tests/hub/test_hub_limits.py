@@ -8,11 +8,13 @@ starts programs and allocates memory as usual, and both servers and the hub keep
 """
 from __future__ import annotations
 
+import json
 import pwd
 import time
 from pathlib import Path
 
 import pytest
+import websocket
 
 from hubctl import ClassHub, wait_for  # noqa: E402  (this folder is not a package)
 
@@ -97,10 +99,6 @@ def test_runaway_server_is_stopped_by_its_limits(class_hub: ClassHub) -> None:
     (home / "fork_bomb.py").write_text(FORK_BOMB, encoding="utf-8")
     terminal = bad.ok("POST", "/api/terminals").json()["name"]
     try:
-        import json
-
-        import websocket
-
         ws_url = bad.base.replace("http://", "ws://", 1) + f"/terminals/websocket/{terminal}"
         ws = websocket.create_connection(ws_url, header=[f"Authorization: token {bad.token}"], timeout=60)
         try:
@@ -113,8 +111,8 @@ def test_runaway_server_is_stopped_by_its_limits(class_hub: ClassHub) -> None:
             # While the runaway holds every process it may have, the other student works normally
             # and the hub answers.
             started = time.monotonic()
-            code, out = good.run("for i in 1 2 3 4 5 6 7 8; do python3 -c 'import os; print(os.getpid())' & done; wait; "
-                                 "echo all-started")
+            code, out = good.run("for i in 1 2 3 4 5 6 7 8; do python3 -c 'import os; print(os.getpid())' & done; "
+                                 "wait; echo all-started")
             assert code == 0 and "all-started" in out, out
             assert time.monotonic() - started < 60
             assert hub.api("GET", f"/users/{other}").ok
