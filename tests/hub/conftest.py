@@ -39,7 +39,7 @@ def need_root() -> None:
 
 @pytest.fixture
 def class_hub(request: pytest.FixtureRequest) -> Iterator[ClassHub]:
-    """An instructor, two students, the exchange, the instructor's course folder and a running
+    """An instructor, a TA, two students, the exchange, the instructor's course folder and a running
     hub (deploy/one-server/jupyterhub_config.py). Everything is removed afterwards, also when
     the test fails: servers, hub, proxy, every process of the test's users, the users, their
     group, the exchange, the cgroups. ``@pytest.mark.hub_env({...})`` adds hub settings."""
@@ -59,8 +59,9 @@ def class_hub(request: pytest.FixtureRequest) -> Iterator[ClassHub]:
     hub = None
     try:
         instructor = users.add("instr")
+        grader = users.add("ta")
         students = [users.add("s1"), users.add("s2")]
-        roster = {"instructors": [instructor], "students": students}
+        roster = {"instructors": [instructor], "graders": [grader], "students": students}
         roster_file = workdir / "roster.json"
         roster_file.write_text(json.dumps(roster), encoding="utf-8")
         exchange = workdir / "exchange"
@@ -73,7 +74,7 @@ def class_hub(request: pytest.FixtureRequest) -> Iterator[ClassHub]:
                   extra_env={"CLASS_HUB_CGROUP_PARENT": cgroup_parent, "CLASS_STUDENT_MEM": "1G",
                              "CLASS_GRADER_MEM": "4G", **extra_env})
         hub.start()
-        yield ClassHub(hub, users, instructor, students, exchange, workdir, cgroup_parent, graders_group)
+        yield ClassHub(hub, users, instructor, grader, students, exchange, workdir, cgroup_parent, graders_group)
     finally:
         if hub is not None:
             hub.stop()

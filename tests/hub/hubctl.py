@@ -390,6 +390,7 @@ class ClassHub:
     hub: Hub
     users: UnixUsers
     instructor: str
+    grader: str
     students: list[str]
     exchange: Path
     workdir: Path

@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from course_tools import SUBMISSIONS, parse_submission  # noqa: E402
-from hubctl import CLASS_COURSE_ID, DEPLOY, ClassHub  # noqa: E402  (this folder is not a package)
+from hubctl import CLASS_COURSE_ID, DEPLOY, ClassHub, UserServer  # noqa: E402  (this folder is not a package)
 
 pytestmark = [pytest.mark.usefixtures("no_leftover_processes", "hard_timeout"), pytest.mark.hard_timeout(900)]
 
@@ -53,7 +53,7 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
 
     # The hub knows the course's groups (nbgrader's Formgrader access) from the roster.
     groups = {g["name"]: g["users"] for g in hub.api("GET", "/groups").json()}
-    assert groups[f"formgrade-{CLASS_COURSE_ID}"] == [instructor]
+    assert sorted(groups[f"formgrade-{CLASS_COURSE_ID}"]) == sorted([instructor, class_hub.grader])
     assert sorted(groups[f"nbgrader-{CLASS_COURSE_ID}"]) == sorted([right, wrong])
 
     # The idle culler runs as a hub-managed service.
@@ -68,14 +68,21 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     teacher = hub.server(instructor)
     code, out = teacher.run(f"cd ~/{CLASS_COURSE_ID} && nbgrader release_assignment {ASSIGNMENT}", timeout=120)
     assert code == 0, out
-    # The formgrader is on in an instructor's server (CLASS_ROLE=grader).
+    # The formgrader is on in an instructor's server (CLASS_ROLE=grader), and the course's
+    # graders (the JupyterHub group formgrade-<course>) may open it with their own token.
     assert teacher.request("GET", "/formgrader/").status_code == 200
+    ta_token = hub.api("POST", f"/users/{class_hub.grader}/tokens", json={"note": "ta"}).json()["token"]
+    as_ta = UserServer(hub, instructor, ta_token).request("GET", "/formgrader/")
+    assert as_ta.status_code == 200 and f"/user/{instructor}/formgrader/" in as_ta.url, (as_ta.url, as_ta.history)
 
     # ------------------------------------------------------------------ students fetch, answer, submit
     for student in (right, wrong):
         hub.spawn(student)
         server = hub.server(student)
         assert server.request("GET", "/formgrader/").status_code == 404  # no Formgrader for students
+        # ...and a student's token does not open the instructor's server
+        as_student = UserServer(hub, instructor, server.token).request("GET", "/formgrader/", allow_redirects=False)
+        assert as_student.status_code == 403
         listed = server.assignments(CLASS_COURSE_ID)
         assert [(a["assignment_id"], a["status"]) for a in listed] == [(ASSIGNMENT, "released")]
         server.assignment_action("fetch", CLASS_COURSE_ID, ASSIGNMENT)
