@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["Setting", "ALL", "RUN_ID", "START_METHOD", "TRACE_DIR", "TRACE_MAX_EVENTS",
-           "TEST_JOBS", "GRADING_TAG", "AUTOGRADE_RUN", "TEST_TOKEN", "CHROMIUM", "BROWSER_RUN",
+           "STDLIB_FIRST", "TEST_JOBS", "GRADING_TAG", "AUTOGRADE_RUN", "TEST_TOKEN", "CHROMIUM", "BROWSER_RUN",
            "table"]
 
 
@@ -62,6 +62,12 @@ TRACE_MAX_EVENTS = Setting(
     "COURSE_TRACE_MAX_EVENTS",
     "events recorded per process at most; later ones are only counted (dropped lines)",
     "20000", "helpers/trace/recorder.py")
+STDLIB_FIRST = Setting(
+    "COURSE_STDLIB_FIRST",
+    "set by the launcher in the trusted grading runner: every process of a program imports "
+    "standard-library modules from the standard library only, never from a file planted beside "
+    "the program or in its working folder (a multiprocessing.py shadowing the real one)",
+    None, "helpers/run/launcher.py (sets), helpers/run/_boot/sitecustomize.py")
 TEST_JOBS = Setting(
     "COURSE_TEST_JOBS",
     "how many nbgrader validate/autograde runs the tests start at a time (default cores + 2, "
@@ -89,7 +95,7 @@ BROWSER_RUN = Setting(
     "set by the browser test on its JupyterLab server, to stop every process of it at the end",
     None, "tests/browser/labserver.py (sets and reads)")
 
-ALL: tuple[Setting, ...] = (RUN_ID, START_METHOD, TRACE_DIR, TRACE_MAX_EVENTS, TEST_JOBS,
+ALL: tuple[Setting, ...] = (RUN_ID, START_METHOD, TRACE_DIR, TRACE_MAX_EVENTS, STDLIB_FIRST, TEST_JOBS,
                             GRADING_TAG, AUTOGRADE_RUN, TEST_TOKEN, CHROMIUM, BROWSER_RUN)
 
 

@@ -142,3 +142,37 @@ def test_platform_default_matches_a_fresh_interpreter() -> None:
                            env=env, timeout=30, check=True)
     assert startmethods.platform_default() == fresh.stdout.strip()
     assert startmethods.available()[0] == startmethods.platform_default()
+
+
+@pytest.mark.parametrize("method", [m for m in ("spawn", "forkserver") if m in startmethods.available()])
+def test_the_grading_guard_ignores_planted_standard_library_modules(
+        tmp_path: Path, method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the trusted grading runner, a multiprocessing.py that an earlier program planted in the
+    working folder or beside the programs must not replace the real module in a later program,
+    its spawn children or its fork server (they start with -c, so the working folder is first
+    on their path)."""
+    from helpers.run import launcher
+
+    fake = "raise SystemExit('planted module imported')\n"
+    (tmp_path / "multiprocessing.py").write_text(fake)
+    (tmp_path / ".programs").mkdir()
+    (tmp_path / ".programs" / "multiprocessing.py").write_text(fake)
+    (tmp_path / ".programs" / "prog.py").write_text(textwrap.dedent("""\
+        import json
+        from multiprocessing import Process, current_process
+
+        def hello():
+            print("child", current_process().name)
+
+        if __name__ == "__main__":
+            p = Process(target=hello, name="kid")
+            p.start()
+            p.join()
+            print("exitcode", p.exitcode)
+        """))
+    (tmp_path / "json.py").write_text(fake)
+    planted = run_script("prog.py", cwd=tmp_path, start_method=method, timeout=20, trace=False)
+    assert "planted module imported" in planted.stderr  # without the guard the plant wins
+    monkeypatch.setattr(launcher, "PLANTED_FILE_GUARD", True)
+    guarded = run_script("prog.py", cwd=tmp_path, start_method=method, timeout=20, trace=False)
+    assert guarded.stdout.splitlines() == ["child kid", "exitcode 0"], guarded.stderr

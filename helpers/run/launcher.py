@@ -188,9 +188,10 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     _precompile_bootstrap()
     workdir = Path(cwd) if cwd is not None else Path.cwd()
     script = find_program(path, workdir)
+    private = _private_copy(script) if PLANTED_FILE_GUARD else None
     run_id = uuid.uuid4().hex
     trace_dir = tempfile.mkdtemp(prefix="course-trace-") if trace else None
-    cmd = [sys.executable, "-u", str(script), *map(str, args)]
+    cmd = [sys.executable, "-u", str(private or script), *map(str, args)]
     t0 = time.monotonic()
     try:
         proc = subprocess.Popen(cmd, cwd=workdir, env=_child_env(env, run_id, method, trace_dir),
@@ -199,6 +200,8 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     except BaseException:
         if trace_dir:
             shutil.rmtree(trace_dir, ignore_errors=True)
+        if private:
+            shutil.rmtree(private.parent, ignore_errors=True)
         raise
     try:
         run = _Run(proc, t0, echo, run_id)
@@ -220,6 +223,9 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
         except KeyboardInterrupt:  # Stop pressed twice: finish the cleanup anyway, fast
             interrupted = True
             leftovers = run.finish(grace=0.0)
+        finally:
+            if private:
+                shutil.rmtree(private.parent, ignore_errors=True)
     result = RunResult(args=cmd, returncode=proc.returncode if proc.returncode is not None else -9,
                        output=run.output, duration=time.monotonic() - t0, timed_out=timed_out,
                        interrupted=interrupted, leftovers=leftovers, pid=proc.pid,
@@ -234,6 +240,21 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     if interrupted and raise_on_interrupt:
         raise KeyboardInterrupt
     return result
+
+
+# Set by the trusted grading runner (helpers/grading/runner.py --trusted), against files an
+# earlier (student) program planted for a later test's program: each program runs from a copy in
+# a folder made for that run, and COURSE_STDLIB_FIRST makes every process of it import standard-
+# library modules from the standard library only (a multiprocessing.py in the working folder
+# would otherwise shadow the real one in spawn children and the fork server, started with -c).
+PLANTED_FILE_GUARD = False
+
+
+def _private_copy(script: Path) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="course-program-"))
+    target = folder / script.name
+    shutil.copyfile(script, target)
+    return target
 
 
 def run_code(source: str, *args: object, name: str = "program.py", **kwargs: Any) -> RunResult:
@@ -348,6 +369,8 @@ def _child_env(extra: dict[str, str] | None, run_id: str, method: str,
         env[settings.TRACE_DIR.name] = trace_dir
     else:
         env.pop(settings.TRACE_DIR.name, None)
+    if PLANTED_FILE_GUARD:
+        env[settings.STDLIB_FIRST.name] = "1"
     return env
 
 

@@ -11,7 +11,9 @@ that inherit the environment; fork children inherit what is already set up). It:
    multiprocessing never import it;
 3. starts event recording (``helpers.trace.recorder.install_from_env()``) when
    ``$COURSE_TRACE_DIR`` is set;
-4. runs any other ``sitecustomize`` that was on the path, as Python would have without us.
+4. runs any other ``sitecustomize`` that was on the path, as Python would have without us;
+5. with ``$COURSE_STDLIB_FIRST`` (the trusted grading runner), imports top-level standard-library
+   modules from the standard library only (no ``multiprocessing.py`` planted beside the program).
 
 It must stay cheap (it runs in every process): it avoids importing the ``helpers`` package
 and its subpackages (whose ``__init__`` files are for notebooks) and loads the few stdlib-only
@@ -101,6 +103,30 @@ class _StartMethodHook:
         return None
 
 
+class _StdlibFirst:
+    """sys.meta_path finder placed just before the path finder: a top-level standard-library
+    module is looked up in the standard library's folders only."""
+
+    def __init__(self):
+        lib = os.path.dirname(os.__file__)
+        self.folders = [lib, os.path.join(lib, "lib-dynload")]
+        self.names = getattr(sys, "stdlib_module_names", frozenset())
+
+    def find_spec(self, fullname, path=None, target=None):
+        if path is not None or fullname not in self.names:
+            return None
+        from importlib.machinery import PathFinder
+
+        return PathFinder.find_spec(fullname, self.folders, target)
+
+
+def _install_stdlib_first():
+    from importlib.machinery import PathFinder
+
+    at = next((i for i, f in enumerate(sys.meta_path) if f is PathFinder), len(sys.meta_path))
+    sys.meta_path.insert(at, _StdlibFirst())
+
+
 def _install_start_method(method, known):
     if method not in known:
         return
@@ -134,6 +160,8 @@ def _chain_other_sitecustomize():
 def _main():
     settings = _load_helper("settings")
     if settings.RUN_ID.get():
+        if settings.STDLIB_FIRST.get():
+            _install_stdlib_first()
         _load_helper("run.childio").install()
         _install_start_method(settings.START_METHOD.get() or "", settings.START_METHOD.choices)
         if settings.TRACE_DIR.get():
