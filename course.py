@@ -20,9 +20,11 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -50,9 +52,41 @@ def venv_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# The course's packages come from pip; the course itself (helpers/) is on sys.path through one
+# line in a .pth file of the venv: no copy, so edits apply at once, as with "pip install -e".
+# pip's editable install would add an import finder instead, which every Python process of the
+# course (the kernel, each program and each of its children) spends ~11 ms importing at start-up:
+# a tenth of the CPU time of grading (benchmarks/bench_grading.py).
+COURSE_PTH = "concurrency-course.pth"
+OLD_EDITABLE = "__editable__*concurrency_course_helpers*"
+
+
+def course_requirements() -> list[str]:
+    """The packages listed in pyproject.toml (environment.yml lists the same: tests/test_repo.py)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M)
+    return re.findall(r'"([^"]+)"', block.group(1)) if block else []
+
+
+def venv_site_packages(venv_dir: Path) -> Path:
+    schemes = sysconfig.get_scheme_names()
+    scheme = "venv" if "venv" in schemes else ("nt" if os.name == "nt" else "posix_prefix")
+    return Path(sysconfig.get_path("purelib", scheme, vars={"base": str(venv_dir), "platbase": str(venv_dir)}))
+
+
+def install_course(python: Path) -> None:
+    run([python, "-m", "pip", "install", "--quiet", *course_requirements()])
+    site = venv_site_packages(VENV)
+    if list(site.glob(OLD_EDITABLE)):  # a venv from before: drop its import finder
+        run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "concurrency-course-helpers"])
+    site.mkdir(parents=True, exist_ok=True)
+    (site / COURSE_PTH).write_text(str(ROOT) + "\n", encoding="utf-8")
+
+
 def wanted_stamp() -> str:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
     digest.update(sys.version.encode())
+    digest.update(COURSE_PTH.encode())
     return digest.hexdigest()
 
 
@@ -128,7 +162,7 @@ def ensure_environment() -> Path:
     if not STAMP.exists() or STAMP.read_text().strip() != wanted_stamp():
         print("Installing the course and its packages (first run takes a few minutes) ...", flush=True)
         run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-        run([python, "-m", "pip", "install", "--quiet", "-e", str(ROOT)])
+        install_course(python)
         STAMP.write_text(wanted_stamp())
     # Worker processes import part of helpers at start-up; cached bytecode keeps that cheap even
     # where PYTHONDONTWRITEBYTECODE is set (Python still reads .pyc files it may not write).

@@ -253,6 +253,7 @@ class Step:
     proxies: list[str] = field(default_factory=list)
     call: dict | None = None
     isolate: dict | None = None
+    runs: dict | None = None
 
 
 @dataclass
@@ -264,6 +265,7 @@ class StepResult:
     values: dict = field(default_factory=dict)
     problem: str = ""              # kernel died / hung / time budget (Chinese + English)
     seconds: float = 0.0
+    runs: dict = field(default_factory=dict)  # recorded program runs (course-run warm-up)
 
 
 class Session:
@@ -344,6 +346,8 @@ class Session:
             payload["call"] = step.call
         if step.isolate is not None:
             payload["isolate"] = step.isolate
+        if step.runs is not None:
+            payload["runs"] = step.runs
         if not self._write(payload):
             return "dead"
         end = min(time.monotonic() + self.cell_timeout, self.deadline)
@@ -395,7 +399,8 @@ class Session:
                 if isinstance(reply, dict) and reply.get("id") == step.id:
                     results[step.id] = StepResult(bool(reply.get("ok")), str(reply.get("ename", "")),
                                                   str(reply.get("evalue", "")), str(reply.get("output", "")),
-                                                  reply.get("values") or {}, "", seconds)
+                                                  reply.get("values") or {}, "", seconds,
+                                                  reply.get("runs") if isinstance(reply.get("runs"), dict) else {})
                     if step.state:
                         replay.append(step)
                 else:
@@ -483,10 +488,55 @@ class Grader:
         self.cell_timeout, self.budget = cell_timeout, budget
         self.plans = [plan_notebook(p) for p in sorted((course / "source" / assignment).glob("*.ipynb"))]
         self.work = Path(tempfile.mkdtemp(prefix=f"course-autograde-{assignment}-"))
+        self._course_runs: dict[tuple[str, str], dict[str, str]] = {}
+        self._runs_lock = threading.Lock()
         os.chmod(self.work, 0o711)
 
     def close(self) -> None:
         _rmtree(self.work)
+
+    def course_runs(self, plan: NotebookPlan, method: str, slot: int) -> dict[str, str]:
+        """The runs of the course's own programs in value tasks' tests (e.g. ch04 task 3 runs
+        ch04_task3.py under each start method), recorded once per notebook and start method in
+        a trusted session that gets the source's answers and no student code; the students'
+        trusted sessions replay them instead of running the same programs again. Empty (no
+        replay, every run is real) when that session fails."""
+        key = (plan.name, method)
+        with self._runs_lock:
+            if key in self._course_runs:
+                return self._course_runs[key]
+            cells = {_meta(c).get("grade_id"): c for c in plan.source.cells}
+            steps = [Step(f"ctx:{gid}", cells[gid].source, state=True) for gid in plan.context]
+            for task in plan.tasks:
+                values = _answer_literals(task, {g: cells[g].source for g in task.solutions}) \
+                    if task.kind == "value" else None
+                if values is not None:
+                    steps.append(Step(f"test:{task.grade_id}", cells[task.grade_id].source, inject=values,
+                                      runs={"record": True, "cache": {}}))
+            recorded: dict[str, str] = {}
+            if len(steps) > len(plan.context):
+                home = self.work / f"course-runs-{uuid.uuid4().hex[:8]}"
+                home.mkdir()
+                programs = _context_programs(plan)
+
+                def scratch() -> Path:
+                    folder = home / "scratch"
+                    (folder / ".programs").mkdir(parents=True, exist_ok=True)
+                    for name, text in programs.items():
+                        (folder / ".programs" / name).write_text(text, encoding="utf-8")
+                    return folder
+
+                env = {"COURSE_START_METHOD": method} if method else {}
+                deadline = time.monotonic() + self.budget
+                session = Session(self.box, slot, home, scratch, True, env, deadline, self.cell_timeout)
+                try:
+                    for r in session.run(steps).values():
+                        if r.ok and not r.problem:
+                            recorded.update({k: v for k, v in r.runs.items() if isinstance(v, str)})
+                finally:
+                    _rmtree(home)
+            self._course_runs[key] = recorded
+            return recorded
 
     # ------------------------------------------------------------------ one student
     def grade(self, student: str, slot: int) -> SubmissionResult:
@@ -539,15 +589,15 @@ class Grader:
                 g.score = 0.0
             return list(grades.values()), self._graded_notebook(plan, answers, grades, outputs)
 
+        # --- runs of the course's own programs, recorded once per grading command (before any
+        # student code of this job's sandbox user runs, so nothing of a student can touch them)
+        course_cache = (self.course_runs(plan, self.start_methods[0] if self.start_methods else "", slot)
+                        if any(t.kind == "value" for t in plan.tasks) else {})
+
         # --- the programs, from the text of the %%program cells (the course's own from its
         # locked cells too: a trusted session gets them all in a folder it cannot write, so a
         # program run for one task cannot rewrite the program a later test runs)
-        programs: dict[str, str] = {}
-        for gid in plan.context:
-            lines = source_cells[gid].source.lstrip("\n").split("\n", 1)
-            match = PROGRAM_LINE.match(lines[0].strip()) if lines else None
-            if match and len(lines) == 2:
-                programs[_program_name(match.group(1))] = textwrap.dedent(lines[1])
+        programs: dict[str, str] = _context_programs(plan)
         for task in plan.tasks:
             if task.kind != "program":
                 continue
@@ -664,9 +714,10 @@ class Grader:
                 for task in trusted_tasks:
                     if task.kind in ("value", "call", "process") and not first:
                         continue
+                    runs = {"record": False, "cache": course_cache} if task.kind == "value" else None
                     steps.append(Step(f"test:{task.grade_id}", source_cells[task.grade_id].source,
                                       inject=injects.get(task.grade_id, {}),
-                                      isolate=isolates.get(task.grade_id)))
+                                      isolate=isolates.get(task.grade_id), runs=runs))
                 counter = [0]
 
                 def fresh_scratch() -> Path:
@@ -775,6 +826,18 @@ class Grader:
             if meta:
                 meta["checksum"] = compute_checksum(cell)
         return nb
+
+
+def _context_programs(plan: NotebookPlan) -> dict[str, str]:
+    """The course's own programs: the locked %%program cells of the source notebook."""
+    cells = {_meta(c).get("grade_id"): c for c in plan.source.cells}
+    programs: dict[str, str] = {}
+    for gid in plan.context:
+        lines = cells[gid].source.lstrip("\n").split("\n", 1)
+        match = PROGRAM_LINE.match(lines[0].strip()) if lines else None
+        if match and len(lines) == 2:
+            programs[_program_name(match.group(1))] = textwrap.dedent(lines[1])
+    return programs
 
 
 def _rmtree(path: Path) -> None:

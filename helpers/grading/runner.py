@@ -15,7 +15,9 @@ values first, from ``ast.literal_eval`` — plain data only — or ``{"class": [
 for a standard library exception class), ``"snapshot": [names]`` (report the
 ``repr`` of these names after the cell), ``"quiet": true`` (do not report output),
 ``"isolate": {"steps", "names"}`` (trusted runner only: the student's functions ``names`` become
-proxies into a child runner that replays ``steps``, see helpers.grading.isolate). The runner
+proxies into a child runner that replays ``steps``, see helpers.grading.isolate), ``"runs":
+{"record", "cache"}`` (trusted runner only: record the program runs of this step, or answer them
+from the cache; see helpers.run.launcher.RUN_CACHE). The runner
 never shows a traceback (it could quote a hidden test's source): a failed cell reports only the
 exception's type and message. A trailing bare expression is never displayed, so a test cell
 cannot turn into partial credit by ending with a number. Output is capped per step (total
@@ -316,6 +318,14 @@ def main() -> None:
             isolate.configure(step["isolate"]["steps"], step["isolate"]["names"])
             for name in step["isolate"]["names"]:
                 shell.user_ns[name] = isolate.StudentFunction(name)
+        runs = step.get("runs") if trusted else None
+        if runs is not None:  # course programs' runs: record them, or replay the recorded ones
+            import base64
+
+            from helpers.run import launcher
+
+            launcher.RUN_CACHE = {k: base64.b64decode(v) for k, v in (runs.get("cache") or {}).items()}
+            launcher.RUN_CACHE_RECORD = bool(runs.get("record"))
         capture = CappedWriter()
         sys.stdout = sys.stderr = capture
         answer = None
@@ -340,6 +350,10 @@ def main() -> None:
             reply["output"] = capture.text()
         if step.get("snapshot"):
             reply["values"] = snapshot(shell, step["snapshot"])
+        if runs is not None:
+            if launcher.RUN_CACHE_RECORD and failed is None:
+                reply["runs"] = {k: base64.b64encode(v).decode() for k, v in launcher.RUN_CACHE.items()}
+            launcher.RUN_CACHE, launcher.RUN_CACHE_RECORD = None, False
         proto.write(json.dumps(reply, ensure_ascii=False) + "\n")
     proto.flush()
     os._exit(0)
