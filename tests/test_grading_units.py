@@ -243,3 +243,36 @@ time.sleep(600)  # the sandbox stays up until the test kills it
     assert daemons(), "the daemon should be running before the sandbox is killed"
     assert box.kill(proc, tag) == []
     assert daemons() == []
+
+
+def test_course_program_runs_are_recorded_once_and_replayed(box: Sandbox, monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    """ch04 task 3's hidden test runs the course's ch04_task3.py under each start method: the
+    command records those runs once (a trusted session with the source's answers) and every
+    student's trusted session replays them; a replayed run starts no process."""
+    import base64
+    import pickle
+
+    from helpers.grading.autograde import Grader
+    from helpers.run import launcher
+
+    grader = Grader(ROOT, "ch04", box, ["forkserver"], 30, 120)
+    try:
+        runs = grader.course_runs(grader.plans[0], "forkserver", 0)
+        assert grader.course_runs(grader.plans[0], "forkserver", 0) is runs  # once per command
+    finally:
+        grader.close()
+    recorded = [pickle.loads(base64.b64decode(v)) for v in runs.values()]
+    assert sorted(r.start_method for r in recorded) == ["fork", "forkserver", "spawn"]
+    assert all("counter=" in r.stdout for r in recorded)
+
+    program = tmp_path / "p.py"
+    program.write_text("import os\nprint(os.getpid())\n")
+    monkeypatch.setattr(launcher, "RUN_CACHE", {})
+    monkeypatch.setattr(launcher, "RUN_CACHE_RECORD", True)
+    first = launcher.run_script(program, echo=False, cwd=tmp_path)
+    monkeypatch.setattr(launcher, "RUN_CACHE_RECORD", False)
+    again = launcher.run_script(program, echo=False, cwd=tmp_path)
+    assert again.stdout == first.stdout == f"{first.pid}\n"  # the same run, not a new process
+    program.write_text("import os\nprint('changed', os.getpid())\n")  # other text: a real run
+    assert launcher.run_script(program, echo=False, cwd=tmp_path).stdout.startswith("changed")
