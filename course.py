@@ -193,24 +193,38 @@ def ensure_browser() -> None:
         )
 
 
+def apt_install(packages: list[str], what: str) -> bool:
+    """Install Debian packages when this is root on a system with apt-get; False otherwise."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    print(f"Installing {what} (apt-get) ...", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    try:
+        run(command, env=env, stdout=subprocess.DEVNULL)
+    except SetupError:  # an old package list: refresh it once
+        run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        run(command, env=env, stdout=subprocess.DEVNULL)
+    return True
+
+
 def ensure_bubblewrap() -> None:
     """Grading runs student code in a bubblewrap sandbox on Linux; install it on Debian as root."""
     if not sys.platform.startswith("linux") or shutil.which("bwrap"):
         return
-    can_apt = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
-    if can_apt:
-        print("Installing bubblewrap for the grading sandbox (apt-get) ...", flush=True)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        try:
-            run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "bubblewrap"],
-                env=env, stdout=subprocess.DEVNULL)
-        except SetupError:
-            run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
-            run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "bubblewrap"],
-                env=env, stdout=subprocess.DEVNULL)
-    else:
+    if not apt_install(["bubblewrap"], "bubblewrap for the grading sandbox"):
         print("Note: bubblewrap (bwrap) was not found, so grading cannot sandbox student code.\n"
               "  Debian/Ubuntu: sudo apt-get install bubblewrap    Fedora: sudo dnf install bubblewrap",
+              flush=True)
+
+
+def ensure_npm() -> None:
+    """The JupyterHub tests (tests/hub/, root only) install JupyterHub's proxy with npm."""
+    if not sys.platform.startswith("linux") or shutil.which("npm") or not hasattr(os, "geteuid") \
+            or os.geteuid() != 0:
+        return
+    if not apt_install(["nodejs", "npm"], "Node.js and npm for the JupyterHub tests' proxy"):
+        print("Note: npm was not found; the JupyterHub tests need it (Debian/Ubuntu: apt-get install nodejs npm)",
               flush=True)
 
 
@@ -324,6 +338,7 @@ def cmd_test(extra: list[str]) -> int:
     print(f"Testing with {this_python()} in {VENV}", flush=True)
     ensure_browser()
     ensure_bubblewrap()
+    ensure_npm()
     env = venv_env()
     code = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=env)
     return code

@@ -173,3 +173,20 @@ def test_nbgrader_config() -> None:
     assert cfg.Execute.timeout == 30
     assert "在这里写你的代码" in cfg.ClearSolutions.code_stub["python"]
     assert "raise NotImplementedError()" in cfg.ClearSolutions.code_stub["python"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the apt-get step is for Debian/Ubuntu")
+def test_test_command_installs_npm_with_apt_when_it_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI runs on a clean machine: the hub tests' proxy comes from npm, so the test command
+    installs Node.js and npm with apt-get (as root) when npm is missing, like bubblewrap."""
+    course = load_course_module()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(course, "run", lambda cmd, **kw: calls.append([str(c) for c in cmd]))
+    monkeypatch.setattr(course.shutil, "which", lambda name: None if name == "npm" else f"/usr/bin/{name}")
+    monkeypatch.setattr(course.os, "geteuid", lambda: 0)
+    course.ensure_npm()
+    assert calls == [["apt-get", "install", "-y", "-q", "--no-install-recommends", "nodejs", "npm"]]
+    calls.clear()
+    monkeypatch.setattr(course.os, "geteuid", lambda: 1000)  # not root: nothing to install
+    course.ensure_npm()
+    assert calls == []
