@@ -57,7 +57,7 @@ def venv_env(**extra: str) -> dict[str, str]:
 # pip's editable install would add an import finder instead, which every Python process of the
 # course (the kernel, each program and each of its children) spends ~11 ms importing at start-up:
 # a tenth of the CPU time of grading (benchmarks/bench_grading.py).
-COURSE_PTH = "concurrency-course.pth"
+PTH_FILE = "concurrency-course.pth"
 OLD_EDITABLE = "__editable__*concurrency_course_helpers*"
 
 
@@ -80,13 +80,13 @@ def install_course(python: Path) -> None:
     if list(site.glob(OLD_EDITABLE)):  # a venv from before: drop its import finder
         run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "concurrency-course-helpers"])
     site.mkdir(parents=True, exist_ok=True)
-    (site / COURSE_PTH).write_text(str(ROOT) + "\n", encoding="utf-8")
+    (site / PTH_FILE).write_text(str(ROOT) + "\n", encoding="utf-8")
 
 
 def wanted_stamp() -> str:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
     digest.update(sys.version.encode())
-    digest.update(COURSE_PTH.encode())
+    digest.update(PTH_FILE.encode())
     return digest.hexdigest()
 
 
