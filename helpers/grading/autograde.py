@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.grading.runner import MAX_VALUE, stdlib_exception
+from helpers.grading.runner import MAX_VALUE, PROGRAM_LINE, program_name, stdlib_exception
 
 try:
     from .sandbox import Sandbox
@@ -64,7 +64,6 @@ START_METHODS = ("fork", "spawn", "forkserver")
 # (run_task(..., start_method="fork"), e.g. ch04 tasks 3-4, ch08 task 2). `--start-methods all`
 # grades under every method this OS has: about 2-3x the CPU (see benchmarks/bench_grading.py).
 DEFAULT_START_METHODS = ("forkserver", "spawn")  # the first one this OS has
-PROGRAM_LINE = re.compile(r"^%%program\s+(\S+?)(\s+--quiet)?\s*$")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 SOLUTION_MARK = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.M)
 HIDDEN_NOTE = "# （这里还有隐藏测试 (hidden tests)：评分时运行，内容不显示）\n"
@@ -185,7 +184,7 @@ def plan_notebook(path: Path) -> NotebookPlan:
         first_lines = [s.lstrip().splitlines()[0] if s.strip() else "" for s in sources]
         if sources and all(PROGRAM_LINE.match(line) for line in first_lines):
             task.kind = "program"
-            task.programs = {g: _program_name(PROGRAM_LINE.match(line).group(1))
+            task.programs = {g: program_name(PROGRAM_LINE.match(line).group(1))
                              for g, line in zip(task.solutions, first_lines)}
         else:
             names = [_literal_names(s) for s in sources]
@@ -236,10 +235,6 @@ def _computes_only(test_source: str) -> bool:
         return False
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     return not (used & PROCESS_NAMES)
-
-
-def _program_name(name: str) -> str:
-    return name if Path(name).suffix else name + ".py"
 
 
 # ============================================================================ one session
@@ -605,7 +600,7 @@ class Grader:
                 text = answers.get(gid, "")
                 lines = text.lstrip("\n").split("\n", 1)
                 match = PROGRAM_LINE.match(lines[0].strip()) if lines else None
-                if match and _program_name(match.group(1)) == name and len(lines) == 2:
+                if match and program_name(match.group(1)) == name and len(lines) == 2:
                     programs[name] = textwrap.dedent(lines[1])
                     outputs[gid] = f"已写入 .programs/{name}（{len(lines[1].splitlines())} 行）\n"
                 else:
@@ -836,7 +831,7 @@ def _context_programs(plan: NotebookPlan) -> dict[str, str]:
         lines = cells[gid].source.lstrip("\n").split("\n", 1)
         match = PROGRAM_LINE.match(lines[0].strip()) if lines else None
         if match and len(lines) == 2:
-            programs[_program_name(match.group(1))] = textwrap.dedent(lines[1])
+            programs[program_name(match.group(1))] = textwrap.dedent(lines[1])
     return programs
 
 

@@ -35,6 +35,7 @@ import ast
 import io
 import json
 import os
+import re
 import sys
 
 MAX_OUTPUT = 20_000      # characters of output kept per step
@@ -114,6 +115,15 @@ def make_shell():
     return shell
 
 
+# A %%program cell's first line; the grader reads program cells with the same rule.
+PROGRAM_LINE = re.compile(r"^%%program\s+(\S+?)(\s+--quiet)?\s*$")
+
+
+def program_name(name: str) -> str:
+    """The file a %%program NAME cell writes (.py added when NAME has no suffix)."""
+    return name if os.path.splitext(name)[1] else name + ".py"
+
+
 class CellResult:
     """What PlainShell.run_cell returns (the two fields of IPython's ExecutionResult used here)."""
 
@@ -134,17 +144,14 @@ class PlainShell:
         self.user_ns: dict = {"__name__": "__main__", "__builtins__": builtins}
 
     def run_cell(self, source: str, silent: bool = True, store_history: bool = False) -> CellResult:
-        import re
-
         result = CellResult()
         first, _, body = source.lstrip("\n").partition("\n")
-        match = re.match(r"^%%program\s+(\S+?)(\s+--quiet)?\s*$", first.strip())
+        match = PROGRAM_LINE.match(first.strip())
         try:
             if match:
                 from helpers.run.launcher import write_program
 
-                name = match.group(1) if os.path.splitext(match.group(1))[1] else match.group(1) + ".py"
-                write_program(name, body, os.getcwd())  # identical to the grader's file: no write
+                write_program(program_name(match.group(1)), body, os.getcwd())  # identical to the grader's file: no write
                 return result
             code = compile(source, "<cell>", "exec")
         except BaseException as exc:  # SyntaxError, or a program that differs from the grader's
