@@ -13,7 +13,8 @@ import nbformat
 import pytest
 
 from course_tools import ROOT, assignments
-from helpers.grading.autograde import HIDDEN, HIDDEN_NOTE, plan_notebook
+from helpers.grading.autograde import plan_notebook
+from helpers.grading.feedback import HIDDEN, HIDDEN_NOTE
 from helpers.grading.runner import MAX_LINE, MAX_OUTPUT, CappedWriter
 from helpers.grading.sandbox import Sandbox
 

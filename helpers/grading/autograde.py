@@ -45,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.grading.feedback import feedback_html
 from helpers.grading.runner import MAX_VALUE, PROGRAM_LINE, program_name, stdlib_exception
 
 try:
@@ -64,9 +65,7 @@ START_METHODS = ("fork", "spawn", "forkserver")
 # (run_task(..., start_method="fork"), e.g. ch04 tasks 3-4, ch08 task 2). `--start-methods all`
 # grades under every method this OS has: about 2-3x the CPU (see benchmarks/bench_grading.py).
 DEFAULT_START_METHODS = ("forkserver", "spawn")  # the first one this OS has
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 SOLUTION_MARK = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$", re.M)
-HIDDEN_NOTE = "# （这里还有隐藏测试 (hidden tests)：评分时运行，内容不显示）\n"
 
 
 class GradingError(RuntimeError):
@@ -897,42 +896,6 @@ def _output_text(r: StepResult) -> str:
 
 def _problem_message(problem: str, grader: Grader) -> str:
     return PROBLEM_TEXT[problem].format(timeout=grader.cell_timeout, budget=grader.budget)
-
-
-# ============================================================================ feedback
-def feedback_notebook(nb: dict, grades: list[TaskGrade], plan: NotebookPlan, assignment: str,
-                      student: str) -> dict:
-    import nbformat
-
-    fb = copy.deepcopy(nb)
-    for cell in fb.cells:
-        if cell.cell_type == "code" and _meta(cell).get("grade"):
-            cell.source = HIDDEN.sub(HIDDEN_NOTE, cell.source)
-    total = sum(g.score for g in grades)
-    rows = ["| 任务 (task) | 得分 (points) | 说明 |", "| --- | --- | --- |"]
-    for g in grades:
-        note = "；".join(m.split("。")[0] for m in g.messages) or ("通过" if g.score == g.task.points else "测试没有通过，见下面该任务的测试单元格")
-        rows.append(f"| {g.task.index} | {g.score:g} / {g.task.points:g} | {note} |")
-    head = (f"# 评分反馈 (feedback)：{assignment} · {student}\n\n**总分 {total:g} / {plan.max_score:g}**\n\n"
-            + "\n".join(rows) + "\n\n隐藏测试 (hidden tests) 的代码不显示；没有通过的检查会写出原因。")
-    fb.cells.insert(0, nbformat.v4.new_markdown_cell(head))
-    return fb
-
-
-_exporter_lock = threading.Lock()
-_exporter = None
-
-
-def feedback_html(nb: dict, grades: list[TaskGrade], plan: NotebookPlan, assignment: str, student: str) -> str:
-    global _exporter
-    from nbconvert import HTMLExporter
-
-    fb = feedback_notebook(nb, grades, plan, assignment, student)
-    with _exporter_lock:
-        if _exporter is None:
-            _exporter = HTMLExporter(template_name="classic")
-        body, _ = _exporter.from_notebook_node(fb)
-    return body
 
 
 # ============================================================================ gradebook

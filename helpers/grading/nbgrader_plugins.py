@@ -17,8 +17,8 @@ import re
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
-HIDDEN_NOTE = "# （这里还有隐藏测试 (hidden tests)：评分时运行，内容不显示）\n"
+from helpers.grading.feedback import HIDDEN, HIDDEN_NOTE
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
