@@ -83,3 +83,16 @@ def test_remembered_filters_keep_at_most_the_limit(monkeypatch) -> None:
     fn = feedback._remembered(double, feedback._key_plain)
     assert [fn("a"), fn("a"), fn("b"), fn("c"), fn("c")] == ["aa", "aa", "bb", "cc", "cc"]
     assert calls == ["a", "b", "c", "c"]   # "c" arrived after the limit: computed each time
+
+
+def test_a_very_long_cell_is_not_remembered(monkeypatch) -> None:
+    calls = []
+
+    def same(x):
+        calls.append(x)
+        return x
+
+    monkeypatch.setattr(feedback, "MEMO_MAX_CHARS", 3)
+    fn = feedback._remembered(same, feedback._key_plain)
+    assert [fn("abcd"), fn("abcd"), fn("abc"), fn("abc")] == ["abcd", "abcd", "abc", "abc"]
+    assert calls == ["abcd", "abcd", "abc"]   # a huge student cell is not kept in memory

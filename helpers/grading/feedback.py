@@ -10,8 +10,8 @@ and ``tabindex`` to JupyterLab-template cells. ``FeedbackExporter`` gives the sa
 * the per-cell filters whose result depends only on their input (``clean_html``, code
   highlighting, markdown without attachments) remember their results for the command's
   lifetime, so a cell shared by every submission is rendered once;
-* the BeautifulSoup pass runs only when it can change something (an ``<img>`` in the page, or
-  a template other than ``classic``).
+* the BeautifulSoup pass runs only when it can change something: with the classic template,
+  an ``<img>`` without alt text (its ``tabindex`` selectors match only the lab template).
 
 ``tests/test_feedback_page.py`` checks the page equals ``HTMLExporter``'s (after the same parse)
 and ``benchmarks/bench_grading.py`` measures what it saves.
@@ -31,6 +31,7 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 HIDDEN_NOTE = "# （这里还有隐藏测试 (hidden tests)：评分时运行，内容不显示）\n"
 TEMPLATE = "classic"
 MEMO_LIMIT = 20_000          # remembered filter results per filter (a class's pages share most cells)
+MEMO_MAX_CHARS = 100_000     # longer inputs are not remembered (only one student's cell is that long)
 
 
 def feedback_notebook(nb: dict, grades: list[TaskGrade], plan: NotebookPlan, assignment: str,
@@ -69,22 +70,21 @@ def _remembered(fn, key_of):
                 memo[key] = value
             return value
 
-    # keep jinja2's pass_context marker (markdown2html reads the cell from the context)
-    for attr in ("jinja_pass_arg",):
-        if hasattr(fn, attr):
-            setattr(call, attr, getattr(fn, attr))
-    call.__wrapped__ = fn
+    if hasattr(fn, "jinja_pass_arg"):  # jinja2's pass_context marker (markdown2html reads the cell)
+        call.jinja_pass_arg = fn.jinja_pass_arg
     return call
 
 
 def _key_plain(source, *args, **kwargs):
+    if len(str(source)) > MEMO_MAX_CHARS:
+        return None
     return (source if isinstance(source, str) else repr(source), args, json.dumps(kwargs, sort_keys=True, default=repr))
 
 
 def _key_markdown(context, source):
     """markdown2html reads the cell's attachments and the notebook's path from the context."""
     cell = context.get("cell", {}) or {}
-    if cell.get("attachments"):
+    if cell.get("attachments") or len(source) > MEMO_MAX_CHARS:
         return None
     path = ((context.get("resources", {}) or {}).get("metadata", {}) or {}).get("path", "")
     return (source, path)
@@ -110,17 +110,16 @@ def _make_exporter():
                     fn = _remembered(fn, _key_markdown)
                 yield name, fn
 
+        _lexer: object = ()  # the lexer of the registered highlight_code filter (() = none yet)
+
         def from_notebook_node(self, nb, resources=None, **kw):
-            if self.template_name != TEMPLATE:
-                return super().from_notebook_node(nb, resources, **kw)
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            if getattr(self, "_course_lexer", object()) != lexer or "highlight_code" not in self.filters:
-                self._course_lexer = lexer
+            if lexer != self._lexer:
+                self._lexer = lexer
                 highlight = Highlight2HTML(pygments_lexer=lexer, parent=self)
                 self.register_filter("highlight_code", _remembered(highlight, _key_plain))
-            # HTMLExporter.from_notebook_node, then its BeautifulSoup pass only when it can
-            # change something: with the classic template, only <img> without alt text
+            # HTMLExporter.from_notebook_node, with its BeautifulSoup pass only for an <img>
             resources = self._init_resources(resources)
             from nbconvert.exporters.html import WidgetsDataTypeFilter
 
