@@ -71,9 +71,12 @@ c.JupyterHub.load_roles = [
     {"name": f"formgrade-{CLASS_COURSE_ID}", "groups": [f"formgrade-{CLASS_COURSE_ID}"],
      "scopes": [f"access:servers!user={name}" for name in instructors] or ["self"]},
 ]
+# Services are collected in one list and assigned once (below): reading c.JupyterHub.services
+# before it is set gives traitlets' LazyConfigValue, not a list.
+services: list[dict] = []
 admin_token = os.environ.get("CLASS_HUB_ADMIN_TOKEN")
 if admin_token:  # a service with the admin role: scripts and the end-to-end test use its token
-    c.JupyterHub.services = [{"name": "course-admin", "api_token": admin_token}]
+    services.append({"name": "course-admin", "api_token": admin_token})
     c.JupyterHub.load_roles.append({"name": "course-admin", "services": ["course-admin"],
                                     "scopes": ["admin:users", "admin:servers", "tokens", "admin:groups",
                                                "access:servers", "list:users", "read:users", "list:services",
@@ -81,11 +84,12 @@ if admin_token:  # a service with the admin role: scripts and the end-to-end tes
 
 # ---------------------------------------------------------------------------- idle culler
 IDLE_TIMEOUT = int(env("CLASS_HUB_IDLE_TIMEOUT", "3600"))
-c.JupyterHub.services = list(getattr(c.JupyterHub, "services", []) or []) + [{
+services.append({
     "name": "idle-culler",
     "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}",
                 "--cull-every=300" if IDLE_TIMEOUT >= 600 else "--cull-every=30"],
-}]
+})
+c.JupyterHub.services = services
 c.JupyterHub.load_roles.append({"name": "idle-culler", "services": ["idle-culler"],
                                 "scopes": ["list:users", "read:users:activity", "read:servers",
                                            "delete:servers"]})
