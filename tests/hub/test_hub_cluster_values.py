@@ -35,7 +35,8 @@ Z2JH_KEYS = {
     "singleuser.extraEnv.*", "singleuser.uid", "singleuser.fsGid",
     "singleuser.networkPolicy.enabled", "singleuser.networkPolicy.egressAllowRules.privateIPs",
     "singleuser.networkPolicy.egressAllowRules.nonPrivateIPs",
-    "singleuser.networkPolicy.egressAllowRules.dnsPortsPrivateIPs",
+    "singleuser.networkPolicy.egressAllowRules.dnsPortsPrivateIPs", "singleuser.networkPolicy.egress",
+    "hub.networkPolicy.ingress",
     "cull.enabled", "cull.timeout", "cull.every", "cull.users", "cull.removeNamedServers", "cull.maxAge",
     "scheduling.userScheduler.enabled", "scheduling.podPriority.enabled", "scheduling.userPlaceholder.enabled",
     "scheduling.userPlaceholder.replicas", "scheduling.userPods.nodeAffinity.matchNodePurpose",
@@ -46,6 +47,17 @@ NGSHARE_KEYS = {
     "deployment.resources.requests.cpu", "deployment.resources.requests.memory",
     "deployment.resources.limits.memory", "pvc.storage",
 }
+# What the ngshare chart (LibreTexts/ngshare helmchart/ngshare, 0.6) makes: a Service named
+# after the release (when the release name contains "ngshare"), port deployment.port (8080),
+# targetPort 8080, selecting the Deployment's pods by these labels.
+NGSHARE_CONTAINER_PORT = 8080
+NGSHARE_DEFAULT_SERVICE_PORT = 8080
+
+
+def ngshare_pod_labels(release: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": "ngshare", "app.kubernetes.io/instance": release}
+
+
 DOCKERFILE_INSTRUCTIONS = {"FROM", "RUN", "COPY", "ADD", "USER", "ENV", "ARG", "WORKDIR", "LABEL", "EXPOSE",
                            "ENTRYPOINT", "CMD", "SHELL", "VOLUME", "HEALTHCHECK", "STOPSIGNAL", "ONBUILD"}
 
@@ -150,3 +162,112 @@ def test_dockerfile_and_pod_config() -> None:
         continued = line.rstrip().endswith("\\")
     assert lines[0].startswith("#") and any(line.startswith("FROM ") for line in lines)
     compile((CLUSTER / "nbgrader_config.py").read_text(encoding="utf-8"), "nbgrader_config.py", "exec")
+
+
+def helm_release(values_file: str, chart: str) -> tuple[str, str]:
+    """(release, namespace) of the ``helm upgrade --install`` line for ``chart`` in the header of
+    ``values_file`` (the command the instructor copies)."""
+    text = (CLUSTER / values_file).read_text(encoding="utf-8")
+    match = re.search(rf"helm upgrade --install (\S+) {re.escape(chart)} -n (\S+)", text)
+    assert match, f"no helm install line for {chart} in {values_file}"
+    return match.group(1), match.group(2)
+
+
+def selector_matches(selector: dict, labels: dict[str, str]) -> bool:
+    """A Kubernetes label selector (matchLabels / matchExpressions In, Exists) against labels."""
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def rule_allows(rule: dict, policy_namespace: str, pod_namespace: str, pod_labels: dict[str, str],
+                port: int, peers_key: str) -> bool:
+    """Whether one NetworkPolicy egress (peers_key "to") or ingress ("from") rule admits a TCP
+    connection with a pod of ``pod_labels`` in ``pod_namespace`` on ``port``."""
+    ports = rule.get("ports")
+    if ports and not any(p.get("protocol", "TCP") == "TCP" and
+                         (p.get("port") is None or p.get("port") == port or
+                          (p.get("endPort") and p["port"] <= port <= p["endPort"])) for p in ports):
+        return False
+    peers = rule.get(peers_key)
+    if not peers:  # no peers: any pod
+        return True
+    for peer in peers:
+        if "ipBlock" in peer:
+            continue  # pod IPs are not known here; a pod selector is what the values use
+        namespace_ok = (selector_matches(peer["namespaceSelector"], {"kubernetes.io/metadata.name": pod_namespace})
+                        if "namespaceSelector" in peer else pod_namespace == policy_namespace)
+        pods_ok = selector_matches(peer.get("podSelector", {}), pod_labels)
+        if namespace_ok and pods_ok:
+            return True
+    return False
+
+
+def test_rule_evaluation() -> None:
+    rule = {"to": [{"podSelector": {"matchLabels": {"app": "x"}}}], "ports": [{"protocol": "TCP", "port": 80}]}
+    assert rule_allows(rule, "ns", "ns", {"app": "x", "other": "y"}, 80, "to")
+    assert not rule_allows(rule, "ns", "ns", {"app": "x"}, 8080, "to")
+    assert not rule_allows(rule, "ns", "ns", {"app": "z"}, 80, "to")
+    assert not rule_allows(rule, "ns", "elsewhere", {"app": "x"}, 80, "to")
+
+
+def test_student_pods_may_reach_ngshare() -> None:
+    """NGSHARE_URL goes straight to the ngshare service; with the student pods' NetworkPolicy
+    (no private or public IPs), an explicit egress rule must admit the ngshare pods behind it."""
+    from urllib.parse import urlsplit
+
+    hub_values, ngshare_values = load("z2jh-values.yaml"), load("ngshare-values.yaml")
+    _, hub_namespace = helm_release("z2jh-values.yaml", "jupyterhub/jupyterhub")
+    ngshare_release, ngshare_namespace = helm_release("ngshare-values.yaml", "ngshare/ngshare")
+    policy = hub_values["singleuser"]["networkPolicy"]
+    assert policy["enabled"] is True
+    assert policy["egressAllowRules"]["privateIPs"] is False  # so the explicit rule is what lets it through
+
+    url = urlsplit(hub_values["singleuser"]["extraEnv"]["NGSHARE_URL"])
+    service, namespace = url.hostname.split(".")[:2]
+    # the URL names the Service the chart makes, in the namespace it is installed in, on its port
+    assert service == (ngshare_release if "ngshare" in ngshare_release else f"{ngshare_release}-ngshare")
+    assert namespace == ngshare_namespace
+    service_port = ngshare_values.get("deployment", {}).get("port", NGSHARE_DEFAULT_SERVICE_PORT)
+    assert (url.port or 80) == service_port
+    # a NetworkPolicy sees the connection after the Service: the pod's labels and containerPort
+    labels = ngshare_pod_labels(ngshare_release)
+    assert any(rule_allows(rule, hub_namespace, ngshare_namespace, labels, NGSHARE_CONTAINER_PORT, "to")
+               for rule in policy["egress"]), policy["egress"]
+    # ...and nothing else is opened: the rule selects ngshare's pods, not every pod
+    assert not any(rule_allows(rule, hub_namespace, hub_namespace, {"component": "singleuser-server"},
+                               8888, "to") for rule in policy["egress"])
+    # ngshare checks tokens with the hub API: the hub pod's policy admits the ngshare pods
+    hub_api = urlsplit(ngshare_values["ngshare"]["hub_api_url"])
+    assert hub_api.hostname.split(".")[:2] == ["hub", hub_namespace]  # the chart's Service "hub"
+    assert any(rule_allows(rule, hub_namespace, ngshare_namespace, labels, hub_api.port, "from")
+               for rule in hub_values["hub"]["networkPolicy"]["ingress"])
+
+
+def test_tas_open_the_instructors_formgrader() -> None:
+    """As on the one server: the formgrade-<course> group has access:servers!user=<instructor>
+    for every instructor (nbgrader's JupyterHub guide: TAs use the instructor's Formgrader)."""
+    hub_values = load("z2jh-values.yaml")
+    c = Config()
+    for name in sorted(hub_values["hub"]["extraConfig"]):
+        exec(compile(hub_values["hub"]["extraConfig"][name], name, "exec"), {"c": c, "get_config": lambda: c})
+    graders_group = next(g for g in c.JupyterHub.load_groups if g.startswith("formgrade-"))
+    roles = hub_values["hub"]["loadRoles"]
+    role = roles[graders_group]
+    assert role["groups"] == [graders_group]
+    instructors = hub_values["hub"]["config"]["Authenticator"]["admin_users"]
+    assert sorted(role["scopes"]) == sorted(f"access:servers!user={name}" for name in instructors)
+    assert not role.get("users") and not role.get("services")
+    # the one-server setup gives the same group the same scope
+    one_server = ONE_SERVER.read_text(encoding="utf-8")
+    assert '"scopes": [f"access:servers!user={name}" for name in instructors]' in one_server
