@@ -1,7 +1,7 @@
 """Fixtures for the JupyterHub tests: real Unix users, the course's hub, and a full clean-up.
 
 They need root (``useradd``, a hub that starts servers as other users, cgroups); as another
-user the tests are skipped with that reason. npm must be on PATH (configurable-http-proxy).
+user the tests are skipped with that reason, except on CI (``$CI`` set), where they fail. npm must be on PATH (configurable-http-proxy).
 """
 from __future__ import annotations
 
@@ -31,10 +31,18 @@ from hubctl import (  # noqa: E402  (this folder is not a package)
 
 
 def need_root() -> None:
+    """Skip without root or useradd on a teacher's machine; fail on CI ($CI set), where the hub
+    tests must run (the same rule as the browser tests' Chromium)."""
+    reason = None
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("needs root: the test makes Unix users and a hub that starts servers as them")
-    if not sys.platform.startswith("linux") or shutil.which("useradd") is None:
-        pytest.skip("needs Linux with useradd")
+        reason = "needs root: the test makes Unix users and a hub that starts servers as them"
+    elif not sys.platform.startswith("linux") or shutil.which("useradd") is None:
+        reason = "needs Linux with useradd"
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the hub tests: {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture
