@@ -16,10 +16,11 @@ Each check raises ``TaskCheckFailed`` with a Chinese message that ends with the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from helpers.events import EventKind
 from helpers.grading.checks import TaskCheckFailed, show_output
+from helpers.run.launcher import RunResult
+from helpers.trace.model import Trace
 
 __all__ = ["Traffic", "traffic", "expect_messages", "expect_drained_before_join", "expect_updates_under_lock"]
 
@@ -40,9 +41,17 @@ class Traffic:
     recvs: int = 0
 
 
-def traffic(result: Any) -> list[Traffic]:
+def _trace(result: RunResult) -> Trace:
+    """The run's trace. ``run_task`` always records one; None means the check was given a run
+    started without ``trace=True`` (a mistake in the test cell, not in the student's program)."""
+    if result.trace is None:
+        raise RuntimeError("this check reads the run's trace: run the program with run_task()")
+    return result.trace
+
+
+def traffic(result: RunResult) -> list[Traffic]:
     """Per program process (helpers left out), how many messages it put, got, sent, received."""
-    trace = result.trace
+    trace = _trace(result)
     counts: dict[int, dict[str, int]] = {p.pid: {} for p in trace.processes if not p.helper}
     for e in trace.events:
         key = _COUNTED.get(e.kind)
@@ -52,14 +61,14 @@ def traffic(result: Any) -> list[Traffic]:
     return [Traffic(pid, names[pid], **c) for pid, c in counts.items()]
 
 
-def _matching(result: Any, process: str) -> list[Traffic]:
+def _matching(result: RunResult, process: str) -> list[Traffic]:
     """Processes named ``process`` exactly, or starting with it (``worker`` -> worker-1, ...)."""
     rows = traffic(result)
     exact = [t for t in rows if t.name == process]
     return exact or [t for t in rows if t.name.startswith(process)]
 
 
-def expect_messages(result: Any, process: str, *, puts: int | None = None, gets: int | None = None,
+def expect_messages(result: RunResult, process: str, *, puts: int | None = None, gets: int | None = None,
                     sends: int | None = None, recvs: int | None = None) -> None:
     """Every process named ``process`` (or ``process``-prefixed) did exactly these many ops.
 
@@ -80,14 +89,14 @@ def expect_messages(result: Any, process: str, *, puts: int | None = None, gets:
                     + show_output(result))
 
 
-def expect_drained_before_join(result: Any, process: str = "MainProcess") -> None:
+def expect_drained_before_join(result: RunResult, process: str = "MainProcess") -> None:
     """``process`` got its last item before it began to join any child that put items.
 
     The deadlock from the Python docs' programming guidelines: a child that put items on a
     queue cannot end before they are read, so joining it first can hang. A program that got
     lucky (small items) is still caught here.
     """
-    trace = result.trace
+    trace = _trace(result)
     pids = [p.pid for p in trace.processes if p.name == process]
     if not pids:
         raise TaskCheckFailed(f"没有找到进程 {process}。" + show_output(result))
@@ -106,7 +115,7 @@ def expect_drained_before_join(result: Any, process: str = "MainProcess") -> Non
                 "先 get() 取完全部结果，再 join()。" + show_output(result))
 
 
-def expect_updates_under_lock(result: Any, process: str, *, at_least: int = 1) -> None:
+def expect_updates_under_lock(result: RunResult, process: str, *, at_least: int = 1) -> None:
     """Every process named ``process`` (or prefixed) read and wrote a shared value inside one
     hold of a lock at least ``at_least`` times.
 
@@ -116,7 +125,7 @@ def expect_updates_under_lock(result: Any, process: str, *, at_least: int = 1) -
     takes the lock twice, separately, and counts 0. A lost update may not happen in a given
     run; a missing lock is visible in every run.
     """
-    trace = result.trace
+    trace = _trace(result)
     procs = [p for p in trace.processes if p.name == process] or \
         [p for p in trace.processes if p.name.startswith(process) and not p.helper]
     if not procs:

@@ -22,10 +22,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from helpers.events import EventKind
-from helpers.grading.checks import TaskCheckFailed, child_processes, printed, show_output
+from helpers.grading.checks import Child, TaskCheckFailed, child_processes, printed, show_output
+from helpers.run.launcher import RunResult
 
 __all__ = ["CONSUMED", "QueueCounts", "consumed", "expect_each_once", "expect_clean_end",
            "queue_counts", "expect_sentinels", "consumers_of"]
@@ -36,7 +36,8 @@ CONSUMED = r"^(?P<who>\S+) got (?P<item>\S+)$"
 _SHOWN = 6  # items listed in a message at most
 
 
-def consumed(result: Any, pattern: str = CONSUMED, *, process: str | None = None) -> list[tuple[str, str]]:
+def consumed(result: RunResult, pattern: str = CONSUMED, *,
+             process: str | None = None) -> list[tuple[str, str]]:
     """``(who, item)`` for every output line matching ``pattern`` (named groups ``item``, ``who``).
 
     ``who`` defaults to the name of the process that printed the line when the pattern has no
@@ -63,7 +64,7 @@ def _natural(text: str) -> list[object]:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
 
 
-def expect_each_once(result: Any, expected: Iterable[str], pattern: str = CONSUMED, *,
+def expect_each_once(result: RunResult, expected: Iterable[str], pattern: str = CONSUMED, *,
                      process: str | None = None, what: str = "条目") -> dict[str, str]:
     """Every item of ``expected`` was consumed exactly once, and nothing else was.
 
@@ -107,9 +108,9 @@ class QueueCounts:
     gets_by: Counter[str] = field(default_factory=Counter)
 
 
-def queue_counts(result: Any) -> list[QueueCounts]:
+def queue_counts(result: RunResult) -> list[QueueCounts]:
     """Per queue of the run (in order of first use), counted from the trace events."""
-    trace = getattr(result, "trace", None)
+    trace = result.trace
     if trace is None:
         return []
     counts: dict[str, QueueCounts] = {}
@@ -133,7 +134,7 @@ def queue_counts(result: Any) -> list[QueueCounts]:
     return list(counts.values())
 
 
-def expect_clean_end(result: Any) -> None:
+def expect_clean_end(result: RunResult) -> None:
     """The program ended by itself, for a reason: no get() stopped by queue.Empty, nothing left.
 
     ``run_task`` has already failed a run that timed out. A consumer that quits when
@@ -146,14 +147,15 @@ def expect_clean_end(result: Any) -> None:
                 f"{qc.label} 上有 {qc.empty_errors} 次 get() 因为超时抛出了 queue.Empty："
                 "消费者靠“等一会儿没有数据就退出”来结束，这只是碰巧——生产者慢一点，条目就丢了。"
                 "让消费者用 q.get()（不设超时）一直等，读到哨兵值（None）再退出。" + show_output(result))
-    left = list(getattr(result, "leftovers", None) or [])
+    left = result.leftovers
     if left:
         raise TaskCheckFailed(
             f"主程序结束时还有 {len(left)} 个进程在运行（启动器把它们杀掉了）：程序没有自己干净地结束。"
             "每个非守护进程都要能结束，并在主程序里 join 它。" + show_output(result))
 
 
-def expect_sentinels(result: Any, consumers: int, items: int, *, producers: Iterable[str] = ()) -> int:
+def expect_sentinels(result: RunResult, consumers: int, items: int, *,
+                     producers: Iterable[str] = ()) -> int:
     """One sentinel per consumer: puts on the busiest queue minus ``items`` == ``consumers``.
 
     With ``producers`` (process names), those processes must have put only items (the sentinels
@@ -179,6 +181,6 @@ def expect_sentinels(result: Any, consumers: int, items: int, *, producers: Iter
     return sent
 
 
-def consumers_of(result: Any, prefix: str = "consumer") -> list[Any]:
+def consumers_of(result: RunResult, prefix: str = "consumer") -> list[Child]:
     """The child processes whose name starts with ``prefix`` (``helpers.grading.checks.Child``)."""
     return [c for c in child_processes(result) if c.name.startswith(prefix)]
