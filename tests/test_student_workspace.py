@@ -219,3 +219,27 @@ def test_lab_arguments_student_and_instructor_modes() -> None:
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+# --- how to hand in, as the student guide and chapter 00 say it ----------------------------------
+
+def _student_texts() -> dict[str, str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guide = readme[readme.index("## 给同学们"):]
+    end = guide.find("\n## ", 1)
+    guide = guide if end < 0 else guide[:end]
+    lecture = nbformat.read(ROOT / "notebooks" / "00-getting-started.ipynb", as_version=4)
+    handing_in = "".join(c.source for c in lecture.cells
+                         if c.cell_type == "markdown" and "怎样交" in c.source)
+    return {"README 学生指南": guide, "00-getting-started": handing_in}
+
+
+@pytest.mark.parametrize("where", ["README 学生指南", "00-getting-started"])
+def test_the_student_is_told_how_to_hand_in_on_a_hub_and_without_one(where: str) -> None:
+    """A hosted class hands in through nbgrader's Assignments tab (deploy/); a student on their
+    own machine hands in the notebook file. Neither text may say the course has no exchange."""
+    text = _student_texts()[where]
+    assert text, f"{where}: no text about handing in"
+    assert "JupyterHub" in text and "Assignments" in text and "Submit" in text and "Fetch" in text, text
+    assert "work/chNN/chNN.ipynb" in text, text
+    assert "没有 nbgrader 的交换目录" not in text, text
