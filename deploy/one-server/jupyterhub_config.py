@@ -13,7 +13,8 @@ Run as root from the course clone (its ``.venv`` made by ``python3 course.py tes
 * every server runs ``jupyterhub-singleuser`` from the course environment (its kernel loads
   ``helpers``; nbgrader's extensions are on, Formgrader only for graders), with the exchange
   in ``CLASS_EXCHANGE_ROOT`` (private submissions and feedback: ``course_exchange.py``);
-* per-user limits: ``CourseSpawner`` (cgroup v1 + rlimits, no systemd needed) or
+* per-user limits: ``CourseSpawner`` (cgroup v2 or v1 + rlimits, no systemd needed; a server
+  without memory/pids cgroups is refused unless ``CLASS_HUB_LIMITS=rlimits-only``) or
   ``SystemdSpawner`` on a systemd host;
 * an idle culler stops servers idle for an hour (``jupyterhub-idle-culler``).
 
@@ -149,5 +150,11 @@ else:
     from course_spawner import CourseSpawner
 
     c.JupyterHub.spawner_class = CourseSpawner
-    c.CourseSpawner.require_cgroups = env("CLASS_HUB_REQUIRE_CGROUPS", "0") == "1"
+    # Without a memory and a pids cgroup (v2 or v1) a server is refused, unless the instructor
+    # chooses rlimits only (no per-user memory limit): CLASS_HUB_LIMITS=rlimits-only.
+    LIMITS = env("CLASS_HUB_LIMITS", "cgroups")
+    if LIMITS not in ("cgroups", "rlimits-only"):
+        raise ValueError(f"CLASS_HUB_LIMITS={LIMITS!r}: use cgroups (the default) or rlimits-only")
+    c.CourseSpawner.rlimits_only = LIMITS == "rlimits-only"
+    c.CourseSpawner.cgroup_root = env("CLASS_HUB_CGROUP_ROOT", "/sys/fs/cgroup")
     c.CourseSpawner.cgroup_parent = env("CLASS_HUB_CGROUP_PARENT", "jupyterhub-course")

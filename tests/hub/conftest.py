@@ -89,7 +89,7 @@ def class_hub(request: pytest.FixtureRequest) -> Iterator[ClassHub]:
         users.remove()
         restore_modes(opened[::-1])
         shutil.rmtree(workdir, ignore_errors=True)
-        for controller in ("memory", "pids", "cpu"):
+        for controller in ("memory", "pids", "cpu", ""):  # "": cgroup v2, one tree
             parent = CGROUP_ROOT / controller / cgroup_parent
             if parent.is_dir():
                 for child in parent.iterdir():

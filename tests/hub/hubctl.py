@@ -198,7 +198,7 @@ class Hub:
             "CLASS_HUB_VENV": str(VENV),
             "CLASS_EXCHANGE_ROOT": str(exchange),
             "CLASS_HUB_SPAWNER": "course",
-            "CLASS_HUB_REQUIRE_CGROUPS": "1",
+            "CLASS_HUB_LIMITS": "cgroups",  # the default: a missing memory/pids cgroup fails the spawn
         })
         self.env.update(extra_env or {})
         self.proc: subprocess.Popen | None = None

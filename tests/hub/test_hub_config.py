@@ -68,3 +68,10 @@ def test_config_with_the_admin_token_adds_the_admin_service(load_hub_config) -> 
     assert roles["course-admin"]["services"] == ["course-admin"]
     assert "admin:servers" in roles["course-admin"]["scopes"]
     assert "idle-culler" in roles
+
+
+def test_cgroup_limits_are_required_unless_rlimits_only_is_chosen(load_hub_config) -> None:
+    assert load_hub_config().config.CourseSpawner.rlimits_only is False
+    assert load_hub_config(CLASS_HUB_LIMITS="rlimits-only").config.CourseSpawner.rlimits_only is True
+    with pytest.raises(ValueError, match="CLASS_HUB_LIMITS"):
+        load_hub_config(CLASS_HUB_LIMITS="off")
