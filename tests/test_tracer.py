@@ -417,3 +417,47 @@ def test_exit_status_learnt_without_join_is_recorded(tmp_path: Path, method: str
     assert child.exitcode == 5
     assert [e for e in trace.events if e.kind is EventKind.REAPED and e.obj == str(child.pid)]
     assert not [e for e in trace.events if e.kind is EventKind.JOIN_END and e.obj == str(child.pid)]
+
+
+def test_an_interrupted_wait_is_recorded_with_its_exception(tmp_path: Path) -> None:
+    # Ctrl-C while the main process waits for a lock, then in join(): the end event of each
+    # wait names the exception, and the exception reaches the program unchanged.
+    code = """
+    import multiprocessing as mp, signal, threading, time
+    def interrupt_main_soon():
+        threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT)).start()
+    def sleeper():
+        time.sleep(30)
+    if __name__ == "__main__":
+        mp.set_start_method("fork")
+        lock = mp.Lock()
+        lock.acquire()
+        interrupt_main_soon()
+        try:
+            lock.acquire()
+        except KeyboardInterrupt:
+            print("acquire interrupted")
+        p = mp.Process(target=sleeper, name="Sleeper")
+        p.start()
+        interrupt_main_soon()
+        try:
+            p.join()
+        except KeyboardInterrupt:
+            print("join interrupted")
+        p.kill()
+        p.join()
+        print("code", p.exitcode)
+    """
+    result, trace_dir = run_traced(tmp_path, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == ["acquire interrupted", "join interrupted", "code -9"]
+    trace = Trace.load(trace_dir)
+    main = next(p.pid for p in trace.processes if p.name == "MainProcess")
+    ev = [e for e in trace.events if e.pid == main]
+    acquires = [e for e in ev if e.kind is EventKind.LOCK_ACQUIRE]
+    assert [(e.get("ok"), e.get("waited"), e.get("err")) for e in acquires] == [
+        ("1", "0", None), ("0", "1", "KeyboardInterrupt")]
+    assert any(e.kind is EventKind.LOCK_WAIT for e in ev)
+    joins = [e for e in ev if e.kind is EventKind.JOIN_END]
+    assert [(e.get("code"), e.get("err"), e.get("implicit")) for e in joins] == [
+        ("none", "KeyboardInterrupt", None), ("-9", None, "0")]

@@ -143,6 +143,23 @@ def _clean(text: object, limit: int = 120) -> str:
     return s[:limit]
 
 
+def _recorded_call(begin: str, obj: object, detail: str, end: str,
+                   ended: Callable[[Any, str], str], call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)`` between two events: ``begin`` with ``detail`` before it, ``end`` after it
+    however it ends, with ``ended(result, err)`` (``err``: the exception's class name, or ""
+    when it returned; ``ended`` only formats, it never raises). Returns what ``call`` returns
+    and lets its exceptions through: the wrapped waits (join, a blocking acquire/put/get) use it.
+    """
+    emit(begin, obj, detail)
+    try:
+        result = call(*args)
+    except BaseException as exc:
+        emit(end, obj, ended(None, type(exc).__name__))
+        raise
+    emit(end, obj, ended(result, ""))
+    return result
+
+
 def _open_for_this_pid() -> None:
     global _fd, _pid, _count, _dropped
     _pid = os.getpid()
@@ -426,14 +443,12 @@ def _patch_process(module: Any) -> None:
             implicit = int(sys._getframe(1).f_code.co_name == "_exit_function")
         except Exception:  # noqa: BLE001
             pass
-        emit(_JOIN_BEGIN, pid, f"timeout={timeout} implicit={implicit}")
-        try:
-            result = orig_join(self, timeout)
-        except BaseException as exc:
-            emit(_JOIN_END, pid, f"code={_code_of(self)} err={type(exc).__name__}")
-            raise
-        emit(_JOIN_END, pid, f"code={_code_of(self)} implicit={implicit}")
-        return result
+
+        def ended(_: Any, err: str) -> str:
+            return f"code={_code_of(self)} " + (f"err={err}" if err else f"implicit={implicit}")
+
+        return _recorded_call(_JOIN_BEGIN, pid, f"timeout={timeout} implicit={implicit}",
+                              _JOIN_END, ended, orig_join, self, timeout)
 
     def terminate(self: Any) -> None:
         if _on:
@@ -497,14 +512,14 @@ def _make_traced(lock: Any) -> None:
         if raw_acquire(False):
             emit(_LOCK_ACQUIRE, obj, f"type={typ} ok=1 waited=0")
             return True
-        emit(_LOCK_WAIT, obj, f"type={typ} timeout={timeout}")
-        try:
-            ok = raw_acquire(True, timeout)
-        except BaseException as exc:
-            emit(_LOCK_ACQUIRE, obj, f"type={typ} ok=0 waited=1 err={type(exc).__name__}")
-            raise
-        emit(_LOCK_ACQUIRE, obj, f"type={typ} ok={int(ok)} waited=1 timeout={timeout}")
-        return ok
+
+        def acquired(ok: bool, err: str) -> str:  # the slow path only: the caller waits anyway
+            if err:
+                return f"type={typ} ok=0 waited=1 err={err}"
+            return f"type={typ} ok={int(ok)} waited=1 timeout={timeout}"
+
+        return _recorded_call(_LOCK_WAIT, obj, f"type={typ} timeout={timeout}", _LOCK_ACQUIRE,
+                              acquired, raw_acquire, True, timeout)
 
     def release() -> None:
         result = raw_release()
@@ -660,23 +675,14 @@ def _patch_queues(module: Any) -> None:
     def simple_get(self: Any) -> Any:
         if not _on:
             return orig_sget(self)
-        return _blocked_call(_GET_WAIT, _GET, _queue_id(self), None, orig_sget, self)
+        return _recorded_call(_GET_WAIT, _queue_id(self), "timeout=None", _GET, _waited, orig_sget, self)
 
     sq.put, sq.get = simple_put, simple_get
 
 
-def _blocked_call(wait: str, done: str, obj: str, timeout: Any, call: Callable[..., Any],
-                  *args: Any) -> Any:
-    """The slow path of a call that blocks: record the wait, call, record how it ended
-    (``done`` with ``waited=1``, ``ok=0`` and the exception's name when it raised)."""
-    emit(wait, obj, f"timeout={timeout}")
-    try:
-        result = call(*args)
-    except BaseException as exc:
-        emit(done, obj, f"ok=0 waited=1 err={type(exc).__name__}")
-        raise
-    emit(done, obj, "ok=1 waited=1")
-    return result
+def _waited(_: Any, err: str) -> str:
+    """The end detail of a queue call that had to wait."""
+    return f"ok=0 waited=1 err={err}" if err else "ok=1 waited=1"
 
 
 def _try_first(orig: Callable[..., Any], kind: str, wait: str, would_block: type, err: str,
@@ -696,7 +702,7 @@ def _try_first(orig: Callable[..., Any], kind: str, wait: str, would_block: type
     else:
         emit(kind, qid, f"ok=1 waited=0 block={int(bool(block))}")
         return result
-    return _blocked_call(wait, kind, qid, timeout, orig, self, *args, block, timeout)
+    return _recorded_call(wait, qid, f"timeout={timeout}", kind, _waited, orig, self, *args, block, timeout)
 
 
 def _wrap_put(cls: Any, full: type) -> None:
