@@ -26,12 +26,18 @@ The exchange folders are laid out by ``setup_course.py`` (run as root, once per 
   ``timestamp.txt`` / ``submission_secret.txt`` from ``feedback/<id>/<assignment>/`` or, where
   the course's grading command did not write them, from ``submitted/<id>/<assignment>/``.
 * ``PrivateFetchFeedback``: the student's fetch looks in ``feedback/<student>/``.
+* ``OwnerCheckedCollect``: ``inbound`` lets every student make folders, and nbgrader's collect
+  takes the student from the folder's name (``<student>+<assignment>+<time>+<random>``), only
+  warning when another account owns it. This collect skips such a folder (one log line), before
+  it picks each student's latest submission, so a folder made in another student's name can
+  neither be graded as theirs nor hide their real submission.
 
 Select them in nbgrader_config.py (``deploy/one-server/jupyter/nbgrader_config.py`` does)::
 
     c.ExchangeFactory.submit = "course_exchange.PrivateSubmit"
     c.ExchangeFactory.release_feedback = "course_exchange.PrivateReleaseFeedback"
     c.ExchangeFactory.fetch_feedback = "course_exchange.PrivateFetchFeedback"
+    c.ExchangeFactory.collect = "course_exchange.OwnerCheckedCollect"
 """
 from __future__ import annotations
 
@@ -42,6 +48,8 @@ import re
 import shutil
 import stat
 
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.exchange.default.fetch_feedback import ExchangeFetchFeedback
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
@@ -72,6 +80,61 @@ def private_folder_problem(path: str, student_id: str) -> str | None:
     if st.st_mode & 0o007:
         return f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o})"
     return None
+
+
+def submission_owner_problem(path: str, student_id: str) -> str | None:
+    """Why the inbound folder ``path``, named for ``student_id``, is not that student's, or None."""
+    try:
+        owner_uid = os.lstat(path).st_uid
+    except OSError as exc:
+        return f"cannot stat it ({exc.strerror})"
+    try:
+        student_uid = pwd.getpwnam(student_id).pw_uid
+    except KeyError:
+        return f"there is no Unix account {student_id!r}"
+    if owner_uid != student_uid:
+        try:
+            owner = pwd.getpwuid(owner_uid).pw_name
+        except KeyError:
+            owner = "?"
+        return f"it is owned by uid {owner_uid} ({owner}), not by {student_id} (uid {student_uid})"
+    return None
+
+
+class OwnerCheckedCollect(ExchangeCollect):
+    """nbgrader's collect, skipping inbound folders not owned by the student they are named for."""
+
+    def init_src(self) -> None:
+        if self.coursedir.course_id == "":
+            self.fail("No course id specified. Re-run with --course flag.")
+        self.course_path = os.path.join(self.root, self.coursedir.course_id)
+        self.inbound_path = os.path.join(self.course_path, "inbound")
+        if not os.path.isdir(self.inbound_path):
+            self.fail(f"Course not found: {self.inbound_path}")
+        if not os.access(self.inbound_path, os.R_OK | os.X_OK):
+            self.fail(f"You don't have read permissions for the directory: {self.inbound_path}")
+        student_id = self.coursedir.student_id if self.coursedir.student_id else "*"
+        pattern = os.path.join(self.inbound_path, f"{student_id}+{self.coursedir.assignment_id}+*")
+        records = []
+        for path in sorted(glob.glob(pattern)):
+            record = self._path_to_record(path)
+            problem = submission_owner_problem(path, record["username"])
+            if problem:
+                self.log.error("Not collecting %s as %s's submission: %s", path, record["username"], problem)
+                continue
+            records.append(record)
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            try:
+                self.duedate = gb.find_assignment(self.coursedir.assignment_id).duedate
+            except MissingEntry:
+                self.duedate = None
+        self.src_records = []
+        for student_records in groupby(records, lambda item: item["username"]).values():
+            newest_first = self._sort_by_timestamp(student_records)
+            if self.duedate is not None and self.before_duedate:
+                on_time = [r for r in newest_first if r["timestamp"] <= self.duedate]
+                newest_first = on_time or newest_first
+            self.src_records.append(newest_first[0])
 
 
 class PrivateSubmit(ExchangeSubmit):

@@ -5,7 +5,8 @@ localhost ports. Through the hub only — its REST API with tokens, each user's 
 (nbgrader's Assignments endpoints, the contents API, a terminal): the instructor releases ch04,
 each student fetches it, answers (one right, one with a typical mistake) and submits; the
 instructor collects, grades with the course's command and releases feedback; each student
-fetches their own feedback. A student can read neither the other's submission nor their
+fetches their own feedback. A folder one student makes in the other's name in the exchange's
+inbound is not collected. A student can read neither the other's submission nor their
 feedback. Everything is stopped and removed afterwards (tests/hub/conftest.py).
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pwd
 import shlex
 import subprocess
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psutil
@@ -110,11 +112,28 @@ def test_a_class_on_the_hub(class_hub: ClassHub) -> None:
     code, out = hub.server(right).run(f"test -r {shlex.quote(str(right_nb))}")
     assert code == 0, out
 
+    # ------------------------------------------------------------------ a submission in another's name is not collected
+    # inbound lets every student make folders, and nbgrader takes the student from the name: the
+    # wrong student makes one named for the right one, newer than the real one, with their answers.
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    spoof = inbound / f"{right}+{ASSIGNMENT}+{later}+spoofed"
+    code, out = other.run(f"cp -r {shlex.quote(str(submissions[wrong][0]))} {shlex.quote(str(spoof))}")
+    assert code == 0 and spoof.is_dir() and spoof.stat().st_uid == pwd.getpwnam(wrong).pw_uid, out
+    real_timestamp = submissions[right][0].name.split("+")[2]
+
     # ------------------------------------------------------------------ instructor collects, grades, releases feedback
     code, out = teacher.run(f"$CLASS_PYTHON {DEPLOY / 'course_grade.py'} {ASSIGNMENT} --jobs 2", timeout=600)
     assert code == 0, out
     assert "== done" in out, out
     print("\n" + next(line.strip() for line in out.splitlines() if " graded in " in line))
+    # the folder made in the right student's name was skipped, with one line saying why...
+    skipped = [line for line in out.splitlines() if "Not collecting" in line]
+    assert len(skipped) == 1 and spoof.name in skipped[0], out[-6000:]
+    assert f"as {right}'s submission: it is owned by uid {pwd.getpwnam(wrong).pw_uid} ({wrong})" in skipped[0]
+    # ...and the right student's real submission was collected (and graded, below)
+    collected = teacher.ok("GET", f"/api/contents/{CLASS_COURSE_ID}/submitted/{right}/{ASSIGNMENT}/timestamp.txt",
+                           params={"content": "1", "type": "file", "format": "text"}).json()["content"]
+    assert collected.strip() == real_timestamp, (collected, real_timestamp)
     grades_csv = teacher.ok("GET", f"/api/contents/{CLASS_COURSE_ID}/grades/{ASSIGNMENT}/grades.csv",
                             params={"content": "1", "type": "file", "format": "text"}).json()["content"]
     rows = {row["student_id"]: row for row in csv.DictReader(io.StringIO(grades_csv))}

@@ -17,3 +17,4 @@ c.Exchange.root = os.environ.get("CLASS_EXCHANGE_ROOT", "/srv/nbgrader/exchange"
 c.ExchangeFactory.submit = "course_exchange.PrivateSubmit"
 c.ExchangeFactory.release_feedback = "course_exchange.PrivateReleaseFeedback"
 c.ExchangeFactory.fetch_feedback = "course_exchange.PrivateFetchFeedback"
+c.ExchangeFactory.collect = "course_exchange.OwnerCheckedCollect"  # skips folders made in another's name
