@@ -147,10 +147,7 @@ def _show_chart(result: RunResult) -> None:
     figure = plot_timeline(result)
     from IPython.display import display
 
-    display(figure)
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
+    display(figure)  # a Figure of the Figure API: pyplot never held it, nothing to close
 
 
 def _explaining_handler(shell: Any, etype: type[BaseException], value: BaseException, tb: Any,

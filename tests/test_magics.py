@@ -74,13 +74,13 @@ def test_run_program_quiet_default_name_and_hints(ip: InteractiveShell, tmp_path
 
 def test_run_program_chart_displays_timeline(ip: InteractiveShell,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     drawn: list[Any] = []
 
     def plot_timeline(result: RunResult) -> Any:
         drawn.append(result)
-        return plt.figure()
+        return Figure()  # like the real one: the Figure API, no pyplot (tests/test_chart_rule.py)
 
     monkeypatch.setitem(sys.modules, "helpers.trace.charts",
                         types.SimpleNamespace(plot_timeline=plot_timeline))
@@ -88,8 +88,7 @@ def test_run_program_chart_displays_timeline(ip: InteractiveShell,
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     ip.run_cell_magic("run_program", "c.py --quiet --chart", "print(1)\n")
     assert drawn == [ip.user_ns["_run"]]
-    assert len(shown) == 1 and isinstance(shown[0], matplotlib.figure.Figure)
-    assert not plt.get_fignums()  # closed after display: no second copy in the cell
+    assert len(shown) == 1 and isinstance(shown[0], Figure)
 
 
 def test_bad_magic_arguments_raise_usage_error(ip: InteractiveShell) -> None:
