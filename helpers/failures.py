@@ -5,12 +5,16 @@
 a grading check's (``TaskCheckFailed`` from ``helpers.grading``) or an ``assert`` with a Chinese
 message in a cell, the cell shows instead of a traceback::
 
-    没通过：报告的总时间 / 各子进程运行时间之和（并发时应明显小于 1）：比值应不超过 0.7，
-        实际是 1.01（2.43 s / 2.41 s）。
+    测试没通过，原因：
+    报告的总时间 / 各子进程运行时间之和（并发时应明显小于 1）：比值应不超过
+        0.7，实际是 1.01（2.43 s / 2.41 s）。
     这一题常见的错误：把 p.join() 写在了启动子进程的循环里……   (helpers/grading/hints.py)
     出错的一行：单元格第 6 行  expect_ratio(reported_seconds(run, "all done in"), …
 
-Every line is at most :data:`WIDTH` display columns (a Chinese character counts two), so
+The first line, :data:`LEAD`, is a Chinese heading of its own: nbgrader's Validate dialog frames
+the error with English words of its own ("Validation Results", "The following cell failed:",
+hard-coded in its Lab extension), so the part the course controls starts by saying in Chinese
+what happened. Every line is at most :data:`WIDTH` display columns (a Chinese character counts two), so
 nbgrader's Validate (which cuts lines at 90 characters on the command line and shows them in a
 ``<pre>`` in JupyterLab's dialog) shows the whole message. Any other exception gets IPython's
 usual traceback. nbgrader's Validate and autograde read the same ``traceback`` field of the
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 
 WIDTH = 72  # display columns per line (a CJK character is two)
 INDENT = "    "  # continuation lines of one message line
+LEAD = "测试没通过，原因："  # the first line of every failed check (the Validate dialog's Chinese heading)
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
@@ -116,12 +121,14 @@ def check_name(tb: TracebackType | None) -> str:
 
 
 def failure_lines(message: str, *, hint: str | None = None, where: str | None = None,
-                  width: int = WIDTH, colour: bool = True, prefix: str = "没通过：") -> list[str]:
-    """The lines shown for a failed check: message first (wrapped), then the likely cause and
-    the failing line of the cell."""
+                  width: int = WIDTH, colour: bool = True, lead: str | None = LEAD,
+                  prefix: str = "") -> list[str]:
+    """The lines shown for a failed check: the ``lead`` line (red), the message (wrapped; its
+    first line starts with ``prefix``, red when there is no lead), then the likely cause and the
+    failing line of the cell."""
     first, *rest = wrap(prefix + message.strip(), width)
     red = (lambda s: _BOLD + _RED + s + _RESET) if colour else (lambda s: s)
-    lines = [red(first), *rest]
+    lines = [red(lead), first, *rest] if lead else [red(first), *rest]
     if hint:
         lines.extend(wrap("这一题常见的错误：" + hint.strip(), width))
     if where:
@@ -169,7 +176,7 @@ def describe_name_error(value: NameError, tb: TracebackType | None) -> list[str]
                 f"运行上面所有单元格）。如果 {name} 是你自己起的名字，也检查一下拼写。")
     frame = frames[-1]
     where = f"出错的一行：单元格第 {frame.lineno} 行  {(frame.line or '').strip()}"
-    return [*failure_lines(text, prefix="还不能运行："), f"NameError: {value}", _shorten(where, WIDTH)]
+    return [*failure_lines(text, lead=None, prefix="还不能运行："), f"NameError: {value}", _shorten(where, WIDTH)]
 
 
 def install(shell: Any) -> None:
