@@ -48,11 +48,7 @@ from pathlib import Path
 from helpers.grading.feedback import feedback_html
 from helpers.grading.runner import MAX_VALUE, PROGRAM_LINE, program_name, stdlib_exception
 
-try:
-    from .sandbox import Sandbox
-except ImportError:  # run as a script
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from sandbox import Sandbox  # type: ignore
+from helpers.grading.sandbox import Sandbox
 
 RUNNER = Path(__file__).resolve().with_name("runner.py")
 CELL_TIMEOUT = 30.0          # seconds per cell (nbgrader_config.py's Execute.timeout)
@@ -360,12 +356,12 @@ class Session:
             self.calls += 1
             if self.proc is None and not self._start_with(self.replay):
                 self._stop()
-                return {"raise": ["RuntimeError", "评分用的内核没能启动，没能调用你的函数"]}
+                return {"raise": ["RuntimeError", "评分用的进程没能启动，没能调用你的函数"]}
             reply = self._send(Step(f"call:{self.calls}", "", call=call))
             if isinstance(reply, dict) and isinstance(reply.get("answer"), dict):
                 return reply["answer"]
             self._stop()
-            what = "超过了时间限制（timeout）" if reply == "hung" else "让内核退出了（kernel died）"
+            what = "超过了时间限制（timeout）" if reply == "hung" else "让运行它的进程退出了（kernel died）"
             return {"raise": ["RuntimeError", f"调用 {call.get('name')}() 时你的代码{what}"]}
 
     # -- the steps
@@ -434,10 +430,10 @@ class Session:
 
 # ============================================================================ one submission
 PROBLEM_TEXT = {
-    "dead": "内核在这个单元格里退出了（kernel died，例如 os._exit、被杀死或内存用尽），这个任务记 0 分；其他任务照常评分。",
+    "dead": "运行这个单元格的进程退出了（kernel died，例如 os._exit、被杀死或内存用尽），这个任务记 0 分；其他任务照常评分。",
     "hung": "这个单元格超过了时间限制（{timeout:.0f} 秒，cell timeout），被强制结束，这个任务记 0 分；其他任务照常评分。",
     "budget": "这份作业的总评分时间（{budget:.0f} 秒）用完了，这个单元格没有运行，记 0 分。",
-    "no-start": "评分用的内核没能启动（grading kernel did not start），这个单元格没有运行。",
+    "no-start": "评分用的进程没能启动（grading kernel did not start），这个单元格没有运行。",
     "not-program": ("这个任务的答案单元格必须只是一个 `%%program {name}` 单元格：第一行是 `%%program {name}`，"
                     "下面是完整的程序。评分时只看这个程序，所以这个任务记 0 分。"),
     "not-literal": ("评分时 `{name}` 必须是普通数据（数字、字符串、列表、字典、集合、元组、True/False/None 组成的值）"
@@ -813,7 +809,7 @@ class Grader:
                     text = "\n".join(g.messages) + ("\n" + text if text else "")
                 if g.score < g.task.points:
                     cell.outputs.append(nbformat.v4.new_output(
-                        "error", ename="评分 (grading)", evalue=f"{g.score:g} / {g.task.points:g} 分",
+                        "error", ename="评分（grading）", evalue=f"{g.score:g} / {g.task.points:g} 分",
                         traceback=[text or "测试没有通过。"]))
                 elif text:
                     cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
@@ -886,8 +882,8 @@ def _replay_before(plan: NotebookPlan, answers: dict[str, str], task: Task) -> l
 def _output_text(r: StepResult) -> str:
     text = r.output
     if r.problem:
-        text += ("\n" if text else "") + {"dead": "[内核退出了 (kernel died)]", "hung": "[超时 (timeout)]",
-                                          "budget": "[没有运行 (time budget)]",
+        text += ("\n" if text else "") + {"dead": "[进程退出了（kernel died）]", "hung": "[超时（timeout）]",
+                                          "budget": "[没有运行（time budget）]",
                                           "no-start": "[没有运行]"}.get(r.problem, "")
     elif not r.ok and r.ename:
         text += ("\n" if text else "") + f"{r.ename}: {r.evalue}"

@@ -85,7 +85,7 @@ class CappedWriter(io.TextIOBase):
     def text(self) -> str:
         out = "".join(self.parts)
         if self.dropped:
-            out += f"\n[输出太长，已截去 {self.dropped} 个字符 (output truncated)]\n"
+            out += f"\n[输出太长，已截去 {self.dropped} 个字符（output truncated）]\n"
         return out
 
 

@@ -43,6 +43,8 @@ from pathlib import Path
 
 import psutil
 
+from helpers import settings
+
 SANDBOX_UID_BASE = 60000
 MAX_PROCESSES = 512          # RLIMIT_NPROC for the sandbox user (per job slot)
 MAX_TASKS = 512              # cgroup pids.max per submission
@@ -259,9 +261,10 @@ class Sandbox:
         env["PYTHONIOENCODING"] = "utf-8"
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["MPLBACKEND"] = "Agg"
-        env["COURSE_GRADING_TAG"] = tag
-        if os.environ.get("COURSE_AUTOGRADE_RUN"):  # set by the tests to find what one run left
-            env["COURSE_AUTOGRADE_RUN"] = os.environ["COURSE_AUTOGRADE_RUN"]
+        env[settings.GRADING_TAG.name] = tag
+        run = settings.AUTOGRADE_RUN.get()
+        if run:  # set by the tests to find what one run left
+            env[settings.AUTOGRADE_RUN.name] = run
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "/usr/bin:/bin")
         env.update(extra or {})
         return env
@@ -369,7 +372,7 @@ def processes_with_tag(tag: str) -> list[int]:
     found = []
     for proc in psutil.process_iter(["pid"]):
         try:
-            if proc.environ().get("COURSE_GRADING_TAG") == tag and proc.status() != psutil.STATUS_ZOMBIE:
+            if proc.environ().get(settings.GRADING_TAG.name) == tag and proc.status() != psutil.STATUS_ZOMBIE:
                 found.append(proc.pid)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
             continue
