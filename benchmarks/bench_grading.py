@@ -12,20 +12,23 @@ temporary course with the same submissions:
 * the command as a TA runs it (program tasks under forkserver, plus the start methods that
   single tests name), in the sandbox, as parallel jobs;
 * the command with ``--start-methods all`` (program tasks under fork, spawn and forkserver);
-* the command as a TA runs it on a bigger class sample (``--class-sample``, default 60): with 20
-  submissions the command's fixed cost (~4 s: start-up, the course-run warm-up, the histogram)
-  and the last slow submission (a program stopped after its 10 s timeout) weigh on every
-  submission; a class of 200 spreads them. The projection comes from this run.
+* the command as a TA runs it on a whole class (``--class-sample``, default 200 students): with
+  20 submissions the command's fixed cost (~5 s: start-up, the course-run warm-up, the
+  histogram) and the last slow submission (a program stopped after its 10 s timeout) weigh on
+  every submission; a class spreads them as a real one does. The projection comes from this
+  run: its wall time x 7 assignments (seconds per submission x 1400).
 
 Targets (issue 11): >= 2x faster than the baseline on 2 cores, and a projected <= 20 min for
-200 students x 7 assignments (projection: seconds per submission of the class sample x 1400;
-the same for the 20-submission runs is printed too).
+200 students x 7 assignments (the same projection for the 20-submission runs is printed too).
+The machine's speed varies from day to day (the same baseline has measured 4.7-5.9 s per
+submission), so compare the ratios, and read the minutes with the baseline of the same run.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -130,11 +133,21 @@ def main() -> None:
     parser.add_argument("--assignment", default="ch04")
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--class-sample", type=int, default=60, help="submissions of the projection run")
+    parser.add_argument("--class-sample", type=int, default=200, help="students of the projection run")
     args = parser.parse_args()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     global METER
+    # SIGTERM (e.g. from timeout) unwinds like Ctrl+C: the baseline's tagged nbgrader processes are
+    # killed (course_tools.nbgrader_tagged), the command's subprocess too, and the cgroup is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     METER = CpuMeter()
+    try:
+        measure(args, jobs)
+    finally:
+        METER.close()
+
+
+def measure(args: argparse.Namespace, jobs: list[str]) -> None:
     print(f"{args.count} {args.assignment} submissions (samples repeated), {os.cpu_count()} cores")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
@@ -166,7 +179,6 @@ def main() -> None:
     per = sample / args.class_sample
     print(f"class sample: {args.class_sample} submissions in {sample:.1f} s = {per:.2f} s per submission, "
           f"CPU {CPU[-1] / args.class_sample:.2f} s; projected for 200 x 7: {per * CLASS / 60:.1f} min")
-    METER.close()
     print(f"same points as the baseline: {'yes' if same else 'NO'}")
     print("targets: >= 2x the baseline; <= 20 min projected for 200 students x 7 assignments")
 
