@@ -10,7 +10,11 @@ notebooks/ and release/) and checks what only a browser shows:
 * the student's side (served as ``course.py lab`` serves it, student mode): the lab has no Jupyter
   news question and no nbgrader instructor panel; a student opens an assignment from the
   workspace ``work/``, answers wrong (a sample submission's mistake), and reads the whole Chinese
-  message in the test cell and in the Validate dialog.
+  message in the test cell and in the Validate dialog (under the message's Chinese heading);
+* a course update: the student edits and saves an answer in the lab of their own clone, the
+  teacher pushes a new commit, the student runs ``git pull`` and ``course.py lab``'s workspace
+  preparation, and the reopened notebook still has the answer (the new chapter and the lecture
+  fix arrive too).
 
 Screenshots of every step go to test-artifacts/browser/ (``FAILED-<step>.png`` when a step fails).
 The cells to use are found in the notebooks' own JSON, so the test follows the lectures as
@@ -21,6 +25,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -31,7 +37,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from labserver import Lab, copy_course, ours, start_lab, stop_lab  # this folder is on sys.path (see conftest.py)
+from helpers.failures import LEAD
+from labserver import Lab, copy_course, course_module, ours, start_lab, stop_lab  # this folder is on sys.path (see conftest.py)
 
 pytestmark = pytest.mark.usefixtures("hard_timeout")
 
@@ -435,11 +442,12 @@ OVERFLOW_JS = """
                  || e.getBoundingClientRect().right > root.getBoundingClientRect().right + 1)
   .map((e) => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth)
 """
-# In the Validate dialog: the <pre> elements showing a "没通过：" message that do not fit.
+# In the Validate dialog: the <pre> elements showing a failed check's message (they start with
+# helpers.failures.LEAD) that do not fit.
 MESSAGE_FITS_JS = """
-(body) => {
+([body, lead]) => {
   const box = body.getBoundingClientRect();
-  const pres = Array.from(body.querySelectorAll('pre')).filter((e) => e.textContent.includes('没通过：'));
+  const pres = Array.from(body.querySelectorAll('pre')).filter((e) => e.textContent.includes(lead));
   if (pres.length === 0) return ['no message in the dialog'];
   return pres.filter((e) => e.scrollWidth > e.clientWidth + 1
                             || e.getBoundingClientRect().right > box.left + body.clientWidth + 1)
@@ -512,7 +520,7 @@ def test_student_answers_wrong_and_reads_the_whole_chinese_message(
         message = chinese_lines(error.last.inner_text())
         assert message, f"no Chinese message in the test cell:\n{shown[-1500:]}"
         first = error.last.inner_text().strip().splitlines()[0]
-        assert CJK.search(first), f"the message must come first, not a traceback: {first!r}"
+        assert first == LEAD, f"the message must come first, under its Chinese heading: {first!r}"
         assert "helpers/grading" not in shown and "Traceback" not in shown, shown[-1500:]
         assert "join" in " ".join(message), f"no hint about join() inside the start loop: {message}"
         cut = test_cell.locator(".jp-OutputArea").evaluate(OVERFLOW_JS)
@@ -527,10 +535,18 @@ def test_student_answers_wrong_and_reads_the_whole_chinese_message(
         numbers = re.compile(r"\d+(?:\.\d+)?")
         missing = [line for line in message if numbers.sub("N", line) not in numbers.sub("N", text)]
         assert not missing, f"lines of the message missing in the Validate dialog: {missing}\n{text[:3000]}"
+        # nbgrader frames each failed cell with English words of its own ("Validation Results",
+        # "The following cell failed:"); the course's part, the error of each failed cell,
+        # opens with a Chinese heading line.
+        errors = body.locator("pre").evaluate_all(
+            "els => els.map(e => e.innerText).filter((t, i) => i % 2 === 1)")
+        assert errors, f"no failed cell in the Validate dialog:\n{text[:3000]}"
+        mine = [e for e in errors if message[1][:12] in e]
+        assert mine and mine[0].strip().splitlines()[0] == LEAD, errors
         # Each <pre> that shows the message must fit: nothing scrolled away inside it, and its
         # right edge inside the dialog's visible area (the test cell's source, shown above
         # it by nbgrader, may be wider: that is the student's own code, not the message).
-        cut = body.evaluate(MESSAGE_FITS_JS)
+        cut = page.evaluate(MESSAGE_FITS_JS, [body.element_handle(), LEAD])
         assert cut == [], f"the Validate dialog cuts the message off: {cut}"
         assert "helpers/grading" not in text, text[:3000]
         # Photograph the task's part of the dialog.
@@ -569,3 +585,121 @@ def test_instructor_mode_has_create_assignment_and_formgrader(
         stop_lab(server)
         left = ours(root, server.marker)
         assert not left, f"processes of the instructor lab survived: {left}"
+
+
+# --- a course update (a new commit upstream, git pull) keeps the student's answers -------------
+
+EDITED_ANSWER = "# 我自己写的答案：更新课程以后它必须还在\nmy_answer = 42"
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0, f"git {' '.join(args)} in {cwd}:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def _course_update(instructor: Path) -> None:
+    """The teacher's update: a lecture fix, a fix to ch00's released notebook, a new chapter."""
+    lecture = sorted((instructor / "notebooks").glob("00-*.ipynb"))[0]
+    nb = json.loads(lecture.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["勘误：讲义的一处修正。"]})
+    lecture.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    released = instructor / "release" / "ch00" / "ch00.ipynb"
+    nb = json.loads(released.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["作业说明的修正。"]})
+    released.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    new_chapter = instructor / "release" / "ch99" / "ch99.ipynb"
+    new_chapter.parent.mkdir()
+    shutil.copy2(released, new_chapter)
+    _git(instructor, "add", "notebooks", "release")
+    _git(instructor, "commit", "--quiet", "-m", "course update: lecture fix, ch00 fix, new chapter ch99")
+    _git(instructor, "push", "--quiet", "origin", "HEAD")
+
+
+def _answer_index(root: Path, path: str) -> int:
+    cells = json.loads((root / path).read_text(encoding="utf-8"))["cells"]
+    return next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def _saved_answer(root: Path, path: str) -> str:
+    """The first answer cell's source as saved on disk ("" while the server is writing the file)."""
+    try:
+        cells = json.loads((root / path).read_text(encoding="utf-8"))["cells"]
+    except json.JSONDecodeError:
+        return ""
+    return _source(next(c for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")))
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.hard_timeout(300)
+def test_git_pull_of_a_course_update_keeps_the_answer_edited_in_the_lab(
+    page: Any, artifacts: Path, tmp_path: Path
+) -> None:
+    """The student clones the course, runs ``course.py lab`` (its workspace preparation and its
+    server), edits and saves an answer in JupyterLab, closes the lab; the teacher pushes a
+    course update; the student runs ``git pull`` and ``course.py lab`` again and finds the
+    answer as it was, the new chapter in ``work/`` and the fixed lecture."""
+    course = course_module()
+    upstream, student, instructor = tmp_path / "upstream.git", tmp_path / "student", tmp_path / "instructor"
+    _git(tmp_path, "clone", "--quiet", "--bare", str(ROOT), str(upstream))
+    for clone in (student, instructor):
+        _git(tmp_path, "clone", "--quiet", str(upstream), str(clone))
+        _git(clone, "config", "user.email", "someone@example.org")
+        _git(clone, "config", "user.name", "someone")
+    # The test server keeps its runtime, settings and log in <root>/.lab (not part of the course).
+    with (student / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
+        exclude.write("/.lab/\n")
+    path = ASSIGNMENT
+    course.prepare_workspace(student)
+    answer_index = _answer_index(student, path)
+
+    server = start_lab(student, secrets.token_hex(8))
+    try:
+        with step(page, artifacts, "16-student-edits-and-saves-an-answer"):
+            open_notebook(page, server, path)
+            select_cell(page, answer_index)
+            page.keyboard.press("Enter")
+            page.keyboard.press("Control+a")
+            page.keyboard.insert_text(EDITED_ANSWER)
+            page.keyboard.press("Escape")
+            menu_command(page, "File", "docmanager:save")
+            deadline = time.monotonic() + 20
+            while _saved_answer(student, path) != EDITED_ANSWER:
+                assert time.monotonic() < deadline, f"not saved: {_saved_answer(student, path)!r}"
+                page.wait_for_timeout(200)
+            cell_at(page, answer_index).scroll_into_view_if_needed()
+    finally:
+        stop_lab(server)
+    assert not ours(student, server.marker)
+    assert _git(student, "status", "--porcelain") == "", "the workspace must be ignored by git"
+
+    _course_update(instructor)
+    _git(student, "pull", "--quiet", "--ff-only")
+    copied = course.prepare_workspace(student)  # what `course.py lab` does before it starts
+    assert copied == [student / "work" / "ch99" / "ch99.ipynb"], copied
+    assert _saved_answer(student, path) == EDITED_ANSWER
+    assert "作业说明的修正" not in (student / path).read_text(encoding="utf-8")  # never overwritten
+
+    server = start_lab(student, secrets.token_hex(8))
+    try:
+        with step(page, artifacts, "17-after-git-pull-the-answer-is-still-there"):
+            open_notebook(page, server, path)
+            editor = cell_at(page, answer_index).locator(".cm-content")
+            editor.scroll_into_view_if_needed()
+            shown = editor.inner_text()
+            assert "我自己写的答案" in shown and "my_answer = 42" in shown, shown
+            listing = server.api("/api/contents/work")
+            names = {item["name"] for item in listing["content"]}  # type: ignore[index]
+            assert {"ch00", "ch99"} <= names, names
+        with step(page, artifacts, "18-after-git-pull-the-lecture-has-the-fix"):
+            lecture = sorted((student / "notebooks").glob("00-*.ipynb"))[0].name
+            open_notebook(page, server, f"notebooks/{lecture}")
+            fix = page.locator(".jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown").get_by_text(
+                "勘误：讲义的一处修正。")
+            fix.scroll_into_view_if_needed()
+            assert fix.is_visible()
+    finally:
+        stop_lab(server)
+        left = ours(student, server.marker)
+        assert not left, f"processes of the student's lab survived: {left}"
