@@ -67,19 +67,61 @@ def test_sentences_survive_the_nbval_sanitizer() -> None:
     assert guessed.count("<T> s") == 3, guessed
 
 
+# A guess cell as a lecture hands it out: the value still unanswered (None, an empty string, a list
+# of None). A guess given as a non-empty template text ("写下你的预测……", numbered lines) is a
+# free-form note for the discussion that follows, not a value a program can compare.
+UNANSWERED_GUESS = re.compile(
+    r"""^(\w*(?:guess|my_|prediction)\w*)\s*=\s*"""
+    r"""(None|""|''|\[\s*None(?:\s*,\s*None)*\s*\]|\[\s*None\s*\]\s*\*\s*\d+)\s*(?:#.*)?$""",
+    re.M,
+)
+
+
 def test_every_numeric_guess_in_the_lectures_is_compared() -> None:
-    """A lecture cell that asks for a guess (``x = None  # ...``) has a later cell that passes
-    that variable to compare_guess (how far off) or compare_answer (right or wrong)."""
-    missing = []
-    for path in sorted((ROOT / "notebooks").glob("0[0-6]-*.ipynb")):
+    """A lecture cell (chapters 00-09) that asks for a guess (``x = None  # ...``, ``x = ""``,
+    ``x = [None, None]``) has a later cell that passes that variable to compare_guess (how far
+    off) or compare_answer (right or wrong)."""
+    missing, found = [], []
+    for path in sorted((ROOT / "notebooks").glob("0[0-9]-*.ipynb")):
         cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
         sources = ["".join(c["source"]) for c in cells]
         for i, source in enumerate(sources):
-            for name in re.findall(r"^(\w*(?:guess|my_)\w*) = None\b", source, flags=re.M):
+            for name, _ in UNANSWERED_GUESS.findall(source):
+                found.append(f"{path.name}: {name}")
                 later = "\n".join(sources[i + 1:])
                 if not re.search(rf"compare_(?:guess|answer)\(\s*{name}\b", later):
                     missing.append(f"{path.name}: {name}")
+    assert len(found) >= 10, found  # the rule still finds the lectures' guesses
     assert not missing, f"guesses never compared with the result: {missing}"
+
+
+@pytest.mark.parametrize("line", [
+    "my_count = None  # 写一个整数", 'my_prediction = ""', "my_prediction = ''",
+    "my_exitcodes = [None, None, None]  # a, b, c", "guess_codes = [None] * 5",
+])
+def test_the_guard_recognises_every_unanswered_guess(line: str) -> None:
+    assert UNANSWERED_GUESS.search(line), line
+
+
+def test_an_unanswered_guess_gets_the_reminder_whatever_its_shape() -> None:
+    for guess in (None, "", "  ", [None, None], (None,)):
+        text = describe_answer(guess, [0, 3], what="退出码", variable="my_codes").text
+        assert "你还没有写下预测" in text and "my_codes" in text and "不一样" not in text, text
+        assert "你还没有写下预测" in describe_guess(guess, 5, what="计数", unit="", digits=0).text
+    partial = describe_answer([0, None], [0, 3], what="退出码").text
+    assert "不一样" in partial and "猜对了 1 个" in partial and "第 2 个" in partial, partial
+
+
+def test_a_result_that_varies_is_marked_as_the_sanitizer_expects() -> None:
+    cfg = (ROOT / "tests" / "sanitize.cfg").read_text(encoding="utf-8")
+    pattern = re.search(r"\[varies\]\nregex: (.+)\nreplace: (.+)", cfg)
+    assert pattern
+    texts = [describe_guess(None, 5, what="计数", unit="", digits=0, variable="my_count", varies=True).text,
+             describe_guess(None, 7, what="计数", unit="", digits=0, variable="my_count", varies=True).text]
+    assert "5 (varies)" in texts[0]
+    assert len({re.sub(pattern.group(1), pattern.group(2), text) for text in texts}) == 1, texts
+    guessed = describe_guess(20, 5, what="计数", unit="", digits=0, varies=True).text
+    assert "你预测 20，实际 5 (varies)，高估了 15 (varies)" in guessed, guessed
 
 
 def test_an_answer_is_right_or_wrong() -> None:
