@@ -32,13 +32,13 @@ class Hint:
 
     def format(self) -> str:
         """Three lines: title, explanation, fix."""
-        return f"提示 (hint)：{self.title}\n  原因：{self.explanation_zh}\n  改法：{self.fix_zh}"
+        return f"提示（hint）：{self.title}\n  原因：{self.explanation_zh}\n  改法：{self.fix_zh}"
 
 
 _CELL_FUNCTION = Hint(
     "子进程找不到在 notebook 里定义的函数",
-    "在 spawn 和 forkserver 启动方式 (start method) 下，子进程是一个全新的 Python 解释器，"
-    "它要重新导入 (import) 主模块，才能按名字找到目标函数；notebook 单元格里定义的函数"
+    "在 spawn 和 forkserver 启动方式（start method）下，子进程是一个全新的 Python 解释器，"
+    "它要重新导入（import）主模块，才能按名字找到目标函数；notebook 单元格里定义的函数"
     "不在任何能导入的文件里，所以子进程找不到它（Pool 还可能因此一直卡住）。",
     "把函数写进 .py 文件：用 %%program 写成程序、用 %%run_program 运行；"
     "或者从 helpers.run.workers 导入现成的函数作为 target。",
@@ -48,21 +48,21 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
     (re.compile(r"Can't get attribute '[^']+' on <module '__(?:mp_)?main__'"), _CELL_FUNCTION),
     (re.compile(r"Can't (?:pickle|get) local object|Can't pickle <function <lambda>"
                 r"|Can't pickle <function [^>]*> ?: attribute lookup"),
-     Hint("目标函数无法被序列化 (pickle)",
+     Hint("目标函数无法被序列化（pickle）",
           "要把任务交给另一个进程，multiprocessing 用 pickle 按“模块名 + 函数名”传递函数；"
-          "定义在函数内部的函数 (local function) 和 lambda 没有可以查找的名字，所以传不过去。",
-          "把目标函数定义在模块的顶层 (top level)，用 def 起一个名字，不要用 lambda 或嵌套函数。")),
+          "定义在函数内部的函数（local function）和 lambda 没有可以查找的名字，所以传不过去。",
+          "把目标函数定义在模块的顶层（top level），用 def 起一个名字，不要用 lambda 或嵌套函数。")),
     (re.compile(r"daemonic processes are not allowed to have children"),
-     Hint("守护进程 (daemon) 不能再创建子进程",
+     Hint("守护进程（daemon）不能再创建子进程",
           "守护进程会在主进程结束时被直接终止，来不及清理它的子进程，"
           "所以 multiprocessing 禁止守护进程调用 start() 创建子进程。",
-          "把这个进程改成非守护进程 (daemon=False) 并在主进程里 join() 它；"
+          "把这个进程改成非守护进程（daemon=False）并在主进程里 join() 它；"
           "或者让主进程来创建所有子进程。")),
     (re.compile(r"in qsize\b[\s\S]{0,400}?NotImplementedError|sem_getvalue"),
      Hint("macOS 上不支持 Queue.qsize()",
           "qsize() 依赖操作系统的 sem_getvalue()，macOS 没有实现它，所以会抛出 "
           "NotImplementedError；而且就算在 Linux 上，qsize() 的结果也只是一个瞬间的近似值。",
-          "不要用 qsize()/empty() 判断何时结束：让生产者在结束时放入哨兵 (sentinel，如 None)，"
+          "不要用 qsize()/empty() 判断何时结束：让生产者在结束时放入哨兵（sentinel，如 None），"
           "消费者读到哨兵就退出。")),
     (re.compile(r"in _feed\b[\s\S]{0,800}?(?:PicklingError|[Cc]an't pickle|cannot pickle)"),
      Hint("放进队列的对象无法序列化（pickle），它丢了",
@@ -102,7 +102,7 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
           "（把锁建在模块顶层也不行：那样每个子进程会各建一把新锁，互斥不起作用。）",
           "在 if __name__ == \"__main__\": 里创建锁，写进 Process(target=..., args=(lock, ...))，目标函数多一个参数接收它。")),
     (re.compile(r"objects should only be shared between processes\s+through inheritance"),
-     Hint("锁 (Lock) 或队列 (Queue) 传递的方式不对",
+     Hint("锁（Lock）或队列（Queue）传递的方式不对",
           "multiprocessing 的 Lock、Queue 只能在创建进程时通过 Process(args=...) 传给子进程"
           "（继承, inheritance），不能放进另一个 Queue，也不能作为 Pool.map 的参数传递。",
           "在 start() 之前创建它们并写进 Process(target=..., args=(lock, q)) 的参数；"
@@ -110,7 +110,7 @@ _RULES: list[tuple[re.Pattern[str], Hint]] = [
     (re.compile(r"cannot pickle '_thread\.(?:R?lock|RLock)' object"),
      Hint("把线程用的锁或队列交给了进程",
           "threading.Lock 和 queue.Queue 只在一个进程内部的线程之间起作用，"
-          "它们无法被序列化 (pickle) 传到另一个进程。",
+          "它们无法被序列化（pickle）传到另一个进程。",
           "改用 multiprocessing.Lock() 和 multiprocessing.Queue()。")),
     (re.compile(r"An attempt has been made to start a new process before\s+the\s+current process"
                 r"\s+has finished its bootstrapping phase"),
@@ -144,7 +144,7 @@ def explain(error: str | BaseException | None) -> list[Hint]:
             hints.append(hint)
     if any(h.title in _SENT_NOT_STARTED for h in hints):
         # a lambda put on a queue / sent through a pipe: not a Process target problem
-        hints = [h for h in hints if h.title != "目标函数无法被序列化 (pickle)"]
+        hints = [h for h in hints if h.title != "目标函数无法被序列化（pickle）"]
     return hints
 
 
@@ -157,15 +157,15 @@ _SENT_NOT_STARTED = {"放进队列的对象无法序列化（pickle），它丢�
 _ENDS_BY_ITSELF = frozenset({EventKind.START_BEGIN, EventKind.SLEEP_BEGIN})
 _GENERIC_STUCK = ("", "等待 ({state}) {{obj}}，但一直没有等到",
                   "检查它等的东西会不会到来（另一端的进程是否还在、是否会发送或释放）；"
-                  "可以给这次调用设超时 (timeout)。")
+                  "可以给这次调用设超时（timeout）。")
 _STUCK: dict[EventKind, tuple[str, str, str]] = {
     EventKind.JOIN_BEGIN: ("join()", "等待进程 {obj} 结束，而它一直没有结束",
                            "确认被等的进程自己能结束（它是不是也在等什么？）；可以给 join(timeout=...) 设上限。"),
-    EventKind.GET_WAIT: ("get()", "从队列 (queue) {obj} 取数据，但队列一直是空的",
-                         "检查生产者是否放入了足够的数据；用哨兵 (sentinel) 告诉消费者结束，每个消费者一个。"),
+    EventKind.GET_WAIT: ("get()", "从队列（queue）{obj} 取数据，但队列一直是空的",
+                         "检查生产者是否放入了足够的数据；用哨兵（sentinel）告诉消费者结束，每个消费者一个。"),
     EventKind.PUT_WAIT: ("put()", "往已满的队列 {obj} 放数据，但没有人取",
                          "确认有消费者在取；或者先取走数据再 join() 生产者。"),
-    EventKind.LOCK_WAIT: ("acquire()", "获取锁 (lock) {obj}，但它一直被占着",
+    EventKind.LOCK_WAIT: ("acquire()", "获取锁（lock）{obj}，但它一直被占着",
                           "用 with lock: 保证每次 acquire() 都有对应的 release()；检查有没有进程拿着锁在等别的东西。"),
     EventKind.QJOIN_BEGIN: ("JoinableQueue.join()", "等待队列 {obj} 的所有任务被 task_done()",
                             "每个 get() 到的任务处理完都要调用一次 task_done()。"),
@@ -197,7 +197,7 @@ def explain_hang(trace: Trace) -> list[Hint]:
         who = f"{names.get(pid, 'pid')} (pid {pid})"
         hints.append(Hint(
             f"程序卡住了：{who} 停在 {call}",
-            f"超时 (timeout) 时，{who} 还在{what.format(obj=obj)}。",
+            f"超时（timeout）时，{who} 还在{what.format(obj=obj)}。",
             fix))
     return (hints + _lock_hints(trace, pending) + _join_before_drain_hints(trace, pending)
             + _pipeline_hints(trace, pending))

@@ -40,7 +40,7 @@ class MagicUsageError(ValueError):
     """Bad arguments on a %%program / %%run_program line."""
 
 
-_PROGRAM_USAGE = "用法 (usage)：%%program NAME [--quiet]，例如 %%program tickets.py"
+_PROGRAM_USAGE = "用法（usage）：%%program NAME [--quiet]，例如 %%program tickets.py"
 
 
 @magic_arguments("%%program")
@@ -140,7 +140,7 @@ def run_program(line: str, cell: str, user_ns: dict[str, Any] | None = None) -> 
 
 def _show_chart(result: RunResult) -> None:
     if result.trace is None:
-        print("没有记录 (trace)，画不出时间线：去掉 --no-trace 再运行。")
+        print("没有记录（trace），画不出时间线：去掉 --no-trace 再运行。")
         return
     from helpers.trace.charts import plot_timeline
 

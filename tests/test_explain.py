@@ -48,7 +48,7 @@ def test_local_function_cannot_be_pickled(tmp_path: Path) -> None:
             main()
     """)
     assert result.returncode == 1
-    assert titles(result.hints) == ["目标函数无法被序列化 (pickle)"]
+    assert titles(result.hints) == ["目标函数无法被序列化（pickle）"]
 
 
 def test_daemon_with_children(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_daemon_with_children(tmp_path: Path) -> None:
         if __name__ == "__main__":
             p = mp.Process(target=parent, daemon=True); p.start(); p.join(timeout=20)
     """, method="fork")
-    assert titles(result.hints) == ["守护进程 (daemon) 不能再创建子进程"]
+    assert titles(result.hints) == ["守护进程（daemon）不能再创建子进程"]
 
 
 def test_lock_passed_through_a_queue(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_lock_passed_through_a_queue(tmp_path: Path) -> None:
                 pool.apply(print, (mp.Lock(),))
     """)
     assert "through inheritance" in result.stderr
-    assert titles(result.hints) == ["锁 (Lock) 或队列 (Queue) 传递的方式不对"]
+    assert titles(result.hints) == ["锁（Lock）或队列（Queue）传递的方式不对"]
 
 
 def test_thread_lock_given_to_a_process(tmp_path: Path) -> None:

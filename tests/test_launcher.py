@@ -185,7 +185,7 @@ def test_nonzero_exit_and_check_returncode(tmp_path: Path) -> None:
         result.check_returncode()
     assert isinstance(info.value, subprocess.CalledProcessError)
     assert info.value.returncode == 3
-    assert "退出码 (exit code) 3" in str(info.value)
+    assert "退出码（exit code）3" in str(info.value)
 
 
 def test_summary_and_repr_use_sanitizable_forms(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_run_program_quiet_default_name_and_hints(ip: InteractiveShell, tmp_path
     assert "[MainProcess" not in out  # quiet: no live output
     lines = out.splitlines()
     assert lines[0] == result.summary()
-    assert "提示 (hint)：同一个 Process 对象 start() 了两次" in lines
+    assert "提示（hint）：同一个 Process 对象 start() 了两次" in lines
 
 
 def test_run_program_chart_displays_timeline(ip: InteractiveShell,
@@ -123,7 +123,7 @@ def test_exception_handler_adds_chinese_hint(ip: InteractiveShell,
     ip.run_cell("raise AssertionError('daemonic processes are not allowed to have children')")
     out = capsys.readouterr().out
     assert "AssertionError" in out  # the normal traceback is still there
-    assert "提示 (hint)：守护进程 (daemon) 不能再创建子进程" in out
+    assert "提示（hint）：守护进程（daemon）不能再创建子进程" in out
     ip.run_cell("raise AttributeError('plain attribute problem')")
     out = capsys.readouterr().out
     assert "plain attribute problem" in out and "提示" not in out
@@ -134,7 +134,7 @@ def test_pickling_a_thread_lock_in_kernel_gets_a_hint(ip: InteractiveShell,
     ip.run_cell("import pickle, threading\npickle.dumps(threading.Lock())")
     out = capsys.readouterr().out
     assert "cannot pickle '_thread.lock' object" in out
-    assert "提示 (hint)：把线程用的锁或队列交给了进程" in out
+    assert "提示（hint）：把线程用的锁或队列交给了进程" in out
 
 
 def test_import_helpers_lets_a_kernel_show_plain_figures_as_png() -> None:

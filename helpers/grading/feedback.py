@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .autograde import NotebookPlan, TaskGrade
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
-HIDDEN_NOTE = "# （这里还有隐藏测试 (hidden tests)：评分时运行，内容不显示）\n"
+HIDDEN_NOTE = "# （这里还有隐藏测试（hidden tests）：评分时运行，内容不显示）\n"
 TEMPLATE = "classic"
 MEMO_LIMIT = 20_000          # remembered filter results per filter (a class's pages share most cells)
 MEMO_MAX_CHARS = 100_000     # longer inputs are not remembered (only one student's cell is that long)
@@ -44,12 +44,12 @@ def feedback_notebook(nb: dict, grades: list[TaskGrade], plan: NotebookPlan, ass
         if cell.cell_type == "code" and (cell.get("metadata", {}).get("nbgrader") or {}).get("grade"):
             cell.source = HIDDEN.sub(HIDDEN_NOTE, cell.source)
     total = sum(g.score for g in grades)
-    rows = ["| 任务 (task) | 得分 (points) | 说明 |", "| --- | --- | --- |"]
+    rows = ["| 任务（task）| 得分（points）| 说明 |", "| --- | --- | --- |"]
     for g in grades:
         note = "；".join(m.split("。")[0] for m in g.messages) or ("通过" if g.score == g.task.points else "测试没有通过，见下面该任务的测试单元格")
         rows.append(f"| {g.task.index} | {g.score:g} / {g.task.points:g} | {note} |")
-    head = (f"# 评分反馈 (feedback)：{assignment} · {student}\n\n**总分 {total:g} / {plan.max_score:g}**\n\n"
-            + "\n".join(rows) + "\n\n隐藏测试 (hidden tests) 的代码不显示；没有通过的检查会写出原因。")
+    head = (f"# 评分反馈（feedback）：{assignment} · {student}\n\n**总分 {total:g} / {plan.max_score:g}**\n\n"
+            + "\n".join(rows) + "\n\n隐藏测试（hidden tests）的代码不显示；没有通过的检查会写出原因。")
     fb.cells.insert(0, nbformat.v4.new_markdown_cell(head))
     return fb
 

@@ -116,7 +116,7 @@ def _process(pid: int | None) -> psutil.Process:
         return psutil.Process(os.getpid() if pid is None else pid)
     except psutil.NoSuchProcess:
         raise ProcessGoneError(
-            f"没有 pid 为 {pid} 的进程 (process)：它可能已经结束并被回收了。"
+            f"没有 pid 为 {pid} 的进程（process）：它可能已经结束并被回收了。"
         ) from None
 
 

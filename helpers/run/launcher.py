@@ -91,9 +91,9 @@ class ProgramError(subprocess.CalledProcessError):
         self.result = result
 
     _HEADS = {
-        "timed out": "程序 {name} 超时 (timeout)：运行 {r.duration:.2f} s 后被终止。",
-        "interrupted": "程序 {name} 被中断 (interrupted)，运行了 {r.duration:.2f} s。",
-        "exit": "程序 {name} 运行失败：退出码 (exit code) {r.returncode}。",
+        "timed out": "程序 {name} 超时（timeout）：运行 {r.duration:.2f} s 后被终止。",
+        "interrupted": "程序 {name} 被中断（interrupted），运行了 {r.duration:.2f} s。",
+        "exit": "程序 {name} 运行失败：退出码（exit code）{r.returncode}。",
     }
 
     def __str__(self) -> str:
@@ -298,7 +298,7 @@ def run_code(source: str, *args: object, name: str = "program.py", **kwargs: Any
 def write_program(name: str, source: str, cwd: str | os.PathLike[str] | None = None) -> Path:
     """Write a program to ``<cwd>/.programs/<name>`` (creating the folder); return its path."""
     if not name or Path(name).name != name:
-        raise ValueError(f"程序名 (program name) 只能是文件名，不能带目录：{name!r}")
+        raise ValueError(f"程序名（program name）只能是文件名，不能带目录：{name!r}")
     folder = Path(cwd if cwd is not None else Path.cwd()) / PROGRAMS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name

@@ -65,13 +65,13 @@ def resolve(method: str | None = None) -> str:
     name = method.strip().lower()
     if name not in KNOWN_METHODS:
         raise StartMethodError(
-            f"未知的启动方式 (start method) {method!r}（来自{source}）。"
+            f"未知的启动方式（start method）{method!r}（来自{source}）。"
             f"可选的有：{', '.join(KNOWN_METHODS)}。"
         )
     usable = available()
     if name not in usable:
         raise StartMethodError(
-            f"启动方式 (start method) {name!r} 在这个平台 ({sys.platform}) 上不可用"
+            f"启动方式（start method）{name!r} 在这个平台 ({sys.platform}) 上不可用"
             f"（来自{source}）。这里可用的是：{', '.join(usable)}。"
         )
     return name

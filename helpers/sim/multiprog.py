@@ -47,7 +47,7 @@ class UnreachableUtilisationError(ValueError):
 def _check_p(p: float) -> float:
     if isinstance(p, bool) or not isinstance(p, Real) or math.isnan(p) or not 0 <= p <= 1:
         raise MultiprogInputError(
-            f"p 是进程等待 I/O 的时间比例 (I/O wait fraction)，必须是 0 到 1 之间的数，收到 p={p!r}")
+            f"p 是进程等待 I/O 的时间比例（I/O wait fraction），必须是 0 到 1 之间的数，收到 p={p!r}")
     return float(p)
 
 
@@ -71,7 +71,7 @@ def utilisation(p: float, n: int) -> float:
 
     Raises MultiprogInputError (a ValueError) unless 0 ≤ p ≤ 1 and n is an integer ≥ 1.
     """
-    return 1.0 - _check_p(p) ** _check_count(n, "n", "内存中的进程数 (degree of multiprogramming)")
+    return 1.0 - _check_p(p) ** _check_count(n, "n", "内存中的进程数（degree of multiprogramming）")
 
 
 def min_processes(p: float, target: float) -> int:
@@ -83,7 +83,7 @@ def min_processes(p: float, target: float) -> int:
     p = _check_p(p)
     if isinstance(target, bool) or not isinstance(target, Real) or math.isnan(target) \
             or not 0 <= target <= 1:
-        raise MultiprogInputError(f"target 是目标 CPU 利用率 (utilisation)，必须在 0 到 1 之间，收到 {target!r}")
+        raise MultiprogInputError(f"target 是目标 CPU 利用率（utilisation），必须在 0 到 1 之间，收到 {target!r}")
     if target <= 1 - p:
         return 1
     if p == 1 or target == 1:
@@ -167,8 +167,8 @@ def simulate(p: float, n: int, ticks: int = 10_000, seed: int = 0,
     I/O with probability p.
     """
     p = _check_p(p)
-    n = _check_count(n, "n", "作业数 (number of jobs)")
-    ticks = _check_count(ticks, "ticks", "模拟的时钟周期数 (ticks)")
+    n = _check_count(n, "n", "作业数（number of jobs）")
+    ticks = _check_count(ticks, "ticks", "模拟的时钟周期数（ticks）")
     if not isinstance(model, SimModel):
         raise MultiprogInputError(f"model 必须是 SimModel 的成员，收到 {model!r}")
     if isinstance(switch_rate, bool) or not isinstance(switch_rate, Real) \
@@ -227,7 +227,7 @@ class Phase:
     length: int
 
     def __post_init__(self) -> None:
-        _check_count(self.length, "length", "阶段的长度 (phase length, ticks)")
+        _check_count(self.length, "length", "阶段的长度（phase length, ticks）")
 
 
 @dataclass(frozen=True)
@@ -270,12 +270,12 @@ def make_jobs(jobs: Iterable[JobLike]) -> tuple[Job, ...]:
         if not isinstance(job, Job):
             job = Job(chr(ord("A") + i) if i < 26 else f"J{i}", tuple(_phase(ph) for ph in job))
         if not job.phases:
-            raise MultiprogInputError(f"作业 {job.name} 没有任何阶段 (phase)")
+            raise MultiprogInputError(f"作业 {job.name} 没有任何阶段（phase）")
         made.append(job)
     if not made:
-        raise MultiprogInputError("至少需要一个作业 (job)")
+        raise MultiprogInputError("至少需要一个作业（job）")
     if len({j.name for j in made}) != len(made):
-        raise MultiprogInputError("作业名 (job name) 必须互不相同")
+        raise MultiprogInputError("作业名（job name）必须互不相同")
     return tuple(made)
 
 
@@ -429,7 +429,7 @@ def format_comparison(*traces: MultiprogTrace) -> str:
     """A table comparing runs of the same jobs (e.g. batch, multiprogrammed), plus speed-ups
     relative to the first run."""
     if not traces:
-        raise MultiprogInputError("至少需要一次运行 (trace)")
+        raise MultiprogInputError("至少需要一次运行（trace）")
     head = f"{'run':<16}{'total time':>11}{'CPU busy':>10}{'CPU idle':>10}{'utilisation':>13}" \
            f"{'mean turnaround':>17}"
     lines = [head, "-" * len(head)]

@@ -188,7 +188,7 @@ def plot_runs(*traces: MultiprogTrace, axes: Sequence[Axes] | None = None) -> Fi
     """Runs of the same jobs (e.g. ``plot_runs(batch, multi)`` or hands-on, batch, multi), one
     panel each on a shared time axis, with one legend. Returns the figure."""
     if not traces:
-        raise MultiprogInputError("至少需要一次运行 (trace)")
+        raise MultiprogInputError("至少需要一次运行（trace）")
     made_here = axes is None
     if axes is None:
         rows = len(traces[0].jobs) + 1

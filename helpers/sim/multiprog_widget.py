@@ -150,8 +150,8 @@ def predict_utilisation(p: float = 0.6, n: int = 3, ps: Iterable[float] = (0.2, 
     chart = LiveChart(lambda ax, mark: plot_utilisation_curves(ps, max(10, n), ax=ax, mark=mark),
                       figsize=(7.5, 4.2), display=display, mark=None)
     question = PredictThenReveal(
-        f"内存中有 n = {n} 个进程 (process)，每个进程有 {p:.0%} 的时间在等待 I/O。"
-        "按模型 1 − pⁿ，CPU 利用率 (CPU utilisation) 是多少？请填百分数，例如 75。",
+        f"内存中有 n = {n} 个进程（process），每个进程有 {p:.0%} 的时间在等待 I/O。"
+        "按模型 1 − pⁿ，CPU 利用率（CPU utilisation）是多少？请填百分数，例如 75。",
         check_number(round(value * 100, 1), tolerance=1.0),
         lambda: f"{utilisation_readout(p, n)}\n"
                 f"(all {n} processes wait for I/O at once with probability "
@@ -184,9 +184,9 @@ def predict_speedup(jobs: Iterable[JobLike] = DEFAULT_JOBS,
     listing = "; ".join(f"{job.name}: " + ", ".join(f"{ph.kind.value} {ph.length}"
                                                       for ph in job.phases) for job in made)
     question = PredictThenReveal(
-        f"作业 (job) {html.escape(listing)}（单位：tick）。上图是批处理 (batch) 的运行，"
-        f"一共 {batch.total_time} 个 tick。多道程序 (multiprogramming) 下同样的作业共用一个 CPU"
-        "（先来先服务的就绪队列 (ready queue)），I/O 各用各的设备。"
+        f"作业（job）{html.escape(listing)}（单位：tick）。上图是批处理（batch）的运行，"
+        f"一共 {batch.total_time} 个 tick。多道程序（multiprogramming）下同样的作业共用一个 CPU"
+        "（先来先服务的就绪队列（ready queue）），I/O 各用各的设备。"
         "多道比批处理快多少倍（批处理总时间 ÷ 多道总时间，保留两位小数）？",
         check_number(round(ratio, 2), tolerance=0.05),
         lambda: format_comparison(batch, multi),

@@ -107,7 +107,7 @@ class Program:
             if instruction is Instruction.IO:
                 expanded.append(Instruction.IO_DONE)
         if not expanded:
-            raise ProgramFormatError("程序 (program) 不能为空：每个进程至少要有一条指令。")
+            raise ProgramFormatError("程序（program）不能为空：每个进程至少要有一条指令。")
         return cls(tuple(expanded))
 
     def compact(self) -> str:
@@ -336,7 +336,7 @@ def _io_lengths(io_length: int | Sequence[int], n: int) -> list[int]:
         isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in values
     ):
         raise ProgramFormatError(
-            f"I/O 时长 (io_length) 必须是不小于 0 的整数，或每个进程一个这样的整数，"
+            f"I/O 时长（io_length）必须是不小于 0 的整数，或每个进程一个这样的整数，"
             f"而不是 {io_length!r}。"
         )
     return values
@@ -388,12 +388,12 @@ def format_stats(trace: ProcessRunTrace) -> str:
 
 
 _PREDICT_TEXT = (
-    "预测：每个时钟周期 (tick) 里每个进程处于什么状态？一共要多少个周期？CPU 和 I/O 各忙多少个周期？\n"
+    "预测：每个时钟周期（tick）里每个进程处于什么状态？一共要多少个周期？CPU 和 I/O 各忙多少个周期？\n"
     "想好以后，加上 -c（答案）和 -p（统计）再运行一次，对照检查。"
 )
 
 _SWITCH_TEXT = {
-    SwitchPolicy.SWITCH_ON_IO: "当前进程发起 I/O 或结束时，切换到下一个就绪 (READY) 进程",
+    SwitchPolicy.SWITCH_ON_IO: "当前进程发起 I/O 或结束时，切换到下一个就绪（READY）进程",
     SwitchPolicy.SWITCH_ON_END: "只有当前进程结束时才切换；它等 I/O 时 CPU 空闲",
 }
 _IO_DONE_TEXT = {
@@ -420,7 +420,7 @@ def describe_programs(
         f"  -S {switch_policy.value}: {_SWITCH_TEXT[switch_policy]}",
         f"  -I {done_policy.value}: {_IO_DONE_TEXT[done_policy]}",
         (
-            f"  -L {io_length}: 每次 I/O 阻塞 (BLOCKED) {io_length} 个时钟周期"
+            f"  -L {io_length}: 每次 I/O 阻塞（BLOCKED）{io_length} 个时钟周期"
             if isinstance(io_length, int)
             else f"  I/O 时长（按进程）: {', '.join(map(str, io_length))} 个时钟周期"
         ),

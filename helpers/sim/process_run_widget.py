@@ -59,7 +59,7 @@ def _programs_html(programs: tuple[Program, ...]) -> str:
         f"Process {pid}: " + " ".join(i.value for i in p.instructions)
         for pid, p in enumerate(programs)
     )
-    return f"<b>程序 (programs)</b>，io 之后总跟着一条 io_done：<pre>{html.escape(rows)}</pre>"
+    return f"<b>程序（programs）</b>，io 之后总跟着一条 io_done：<pre>{html.escape(rows)}</pre>"
 
 
 class ProcessRunWidget(SimulatorView):
@@ -108,7 +108,7 @@ class ProcessRunWidget(SimulatorView):
             hide_total=self.hidden,
         )
         self.predict = PredictThenReveal(
-            "先预测，再检查：这次运行一共需要多少个时钟周期 (Total Time)？",
+            "先预测，再检查：这次运行一共需要多少个时钟周期（Total Time）？",
             check_number(lambda: self.trace.total_time),
             lambda: format_trace(self.trace) + "\n\n" + format_stats(self.trace),
             placeholder="例如 12",

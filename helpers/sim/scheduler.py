@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 _PREDICT_TEXT = (
-    "预测：每个作业 (job) 的响应时间 (response)、周转时间 (turnaround) 和等待时间 (wait) 各是多少？\n"
+    "预测：每个作业（job）的响应时间（response）、周转时间（turnaround）和等待时间（wait）各是多少？\n"
     "想好以后，用同样的参数加上 -c 再运行一次，对照答案；换 -s 或 -l 可以出新题。"
 )
 
@@ -173,11 +173,11 @@ def schedule(
     except ValueError:
         raise ScheduleError(f"调度策略 {policy!r} 无效：应为 FIFO、SJF 或 RR。") from None
     if not lengths:
-        raise ScheduleError("至少需要一个作业 (job)。")
+        raise ScheduleError("至少需要一个作业（job）。")
     if any(isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 0 for x in lengths):
         raise ScheduleError(f"作业长度必须都是正数，而不是 {list(lengths)!r}。")
     if isinstance(quantum, bool) or not isinstance(quantum, (int, float)) or quantum <= 0:
-        raise ScheduleError(f"时间片 (quantum) 必须是正数，而不是 {quantum!r}。")
+        raise ScheduleError(f"时间片（quantum）必须是正数，而不是 {quantum!r}。")
     jobs = tuple(Job(i, x) for i, x in enumerate(lengths))
     slices: list[Slice] = []
     now: float = 0

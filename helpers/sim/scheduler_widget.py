@@ -67,7 +67,7 @@ class SchedulerWidget(SimulatorView):
             trace=self.trace, revealed=False,
         )
         self.predict = PredictThenReveal(
-            "先预测，再检查：平均周转时间 (average turnaround) 是多少？（保留两位小数即可）",
+            "先预测，再检查：平均周转时间（average turnaround）是多少？（保留两位小数即可）",
             check_number(lambda: job_stats(self.trace).average_turnaround, tolerance=0.01),
             lambda: format_trace(self.trace) + "\n\n" + format_stats(self.trace),
             placeholder="例如 12.33",

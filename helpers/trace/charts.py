@@ -45,7 +45,7 @@ def _trace_of(run_or_trace: RunResult | Trace) -> Trace:
         return run_or_trace
     if isinstance(run_or_trace, RunResult) and run_or_trace.trace is not None:
         return run_or_trace.trace
-    raise TypeError("plot_timeline 需要一个 Trace 或带 .trace 的运行结果 (RunResult)；"
+    raise TypeError("plot_timeline 需要一个 Trace 或带 .trace 的运行结果（RunResult）；"
                     "请用 run_script(..., trace=True) 运行程序。")
 
 
@@ -205,7 +205,7 @@ def _duration_of(value: RunResult | Trace | float) -> float:
         return value.duration
     if isinstance(value, (int, float)):
         return float(value)
-    raise TypeError("compare_runs 的每个值应为 RunResult、Trace 或秒数 (float)，"
+    raise TypeError("compare_runs 的每个值应为 RunResult、Trace 或秒数（float），"
                     f"收到的是 {type(value).__name__}。")
 
 
