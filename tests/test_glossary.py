@@ -2,11 +2,14 @@
 and the variants the glossary rules out appear in no lecture or assignment prose.
 
 Generic over files: a new lecture notebooks/NN-*.ipynb or assignment source/chNN/*.ipynb is checked
-as soon as it exists.
+as soon as it exists. Half-width "中文 (English)" is also looked for in their code cells (messages,
+comments) and in the string literals of helpers/, whose messages end up in notebook outputs.
 """
 from __future__ import annotations
 
 import re
+import sys
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,10 @@ BANNED = {
     "空间上的复用": "空间复用（space multiplexing）",
     "内核（Jupyter）": "Jupyter 内核（Jupyter kernel）",
     "进程标识符": "进程号（process ID, PID）",
+}
+# The same, as patterns: a bare 内核 that means the notebook's kernel (glossary rule 3).
+BANNED_PATTERNS = {
+    re.compile(r"(?<!Jupyter )(?<!操作系统)内核本身"): "Jupyter 内核本身（or 操作系统内核本身）",
 }
 # A Chinese character (optionally closing bold or a closing quote) followed by a half-width "(" that
 # opens an English term: the glossary writes English terms in full-width （）.
@@ -115,6 +122,34 @@ def _prose_cells(notebook: Path):
             yield index, CODE.sub("", cell.source)
 
 
+def _banned_in(text: str) -> list[tuple[str, str]]:
+    """(variant found, the term to use instead) for every banned variant in ``text``."""
+    found = [(variant, use) for variant, use in BANNED.items() if variant in text]
+    return found + [(m.group(0), use) for pattern, use in BANNED_PATTERNS.items()
+                    for m in pattern.finditer(text)]
+
+
+def _half_width(text: str) -> list[str]:
+    """Snippets around every half-width "(" that opens an English term after Chinese text."""
+    prose = CODE.sub("", text)
+    return [prose[max(0, m.start() - 8):m.end() + 16].replace("\n", " ")
+            for m in HALF_WIDTH_PAREN.finditer(prose)]
+
+
+def _string_literals(path: Path):
+    """(line, text) of every string literal (and f-string part) in a Python file."""
+    kinds = {tokenize.STRING}
+    if sys.version_info >= (3, 12):
+        kinds.add(tokenize.FSTRING_MIDDLE)
+    with path.open(encoding="utf-8") as f:
+        for token in tokenize.generate_tokens(f.readline):
+            if token.type in kinds:
+                yield token.start[0], token.string
+
+
+HELPERS = sorted(p for p in (ROOT / "helpers").rglob("*.py") if "__pycache__" not in p.parts)
+
+
 def test_glossary_has_terms_and_one_name_per_concept() -> None:
     terms = glossary_terms()
     assert len(terms) > 50, f"docs/glossary.md: expected the course's term tables, found {len(terms)} rows"
@@ -131,8 +166,8 @@ def test_glossary_has_terms_and_one_name_per_concept() -> None:
 
 def test_glossary_terms_use_no_banned_variant() -> None:
     for term in glossary_terms():
-        for variant, use in BANNED.items():
-            assert variant not in term.chinese, f"docs/glossary.md: row {term} uses {variant!r}; use {use}"
+        for variant, use in _banned_in(term.chinese):
+            raise AssertionError(f"docs/glossary.md: row {term} uses {variant!r}; use {use}")
 
 
 def test_every_lecture_has_a_glossary_section() -> None:
@@ -177,18 +212,44 @@ def test_glossary_chapter_is_the_first_lecture_listing_the_term() -> None:
 def test_prose_uses_no_banned_variant(notebook: Path) -> None:
     problems = []
     for index, text in _prose_cells(notebook):
-        for variant, use in BANNED.items():
-            if variant in text:
-                problems.append(f"{notebook.relative_to(ROOT)} cell {index}: {variant!r} -> use {use}")
-        for match in HALF_WIDTH_PAREN.finditer(text):
-            snippet = text[max(0, match.start() - 8):match.end() + 16].replace("\n", " ")
+        for variant, use in _banned_in(text):
+            problems.append(f"{notebook.relative_to(ROOT)} cell {index}: {variant!r} -> use {use}")
+        for snippet in _half_width(text):
             problems.append(f"{notebook.relative_to(ROOT)} cell {index}: half-width '(' after Chinese in "
                             f"{snippet!r} -> write the English term in full-width （）")
     assert not problems, "see docs/glossary.md (写法约定):\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("notebook", PROSE_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_code_cells_write_english_terms_in_full_width_parentheses(notebook: Path) -> None:
+    # Chinese only stands in a code cell's strings and comments: test messages, printed lines.
+    nb = nbformat.read(notebook, as_version=4)
+    problems = [f"{notebook.relative_to(ROOT)} cell {index}: half-width '(' after Chinese in {snippet!r}"
+                for index, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                for snippet in _half_width(cell.source)]
+    assert not problems, ("write the English term in full-width （） (docs/glossary.md, 写法约定 2); "
+                          "code stays in backticks, e.g. 元组 `(pid, ppid)`:\n" + "\n".join(problems))
+
+
+def test_helpers_messages_write_english_terms_in_full_width_parentheses() -> None:
+    # What helpers print (hints, errors, widget texts) lands in the lectures' outputs.
+    problems = [f"{path.relative_to(ROOT)}:{line}: {snippet!r}" for path in HELPERS
+                for line, text in _string_literals(path) for snippet in _half_width(text)]
+    assert not problems, ("half-width '(' after Chinese in helpers/ strings: write the English term "
+                          "in full-width （） (docs/glossary.md, 写法约定 2):\n" + "\n".join(problems))
+
+
 def test_banned_variant_check_finds_a_variant() -> None:
     # The checks above must be able to fail: run their patterns on a known-bad sentence.
     text = CODE.sub("", "画出**时序图** (timing chart)，`f (x)` 不算")
-    assert [v for v in BANNED if v in text] == ["时序图"]
+    assert [v for v, _ in _banned_in(text)] == ["时序图"]
     assert len(HALF_WIDTH_PAREN.findall(text)) == 1
+    assert [v for v, _ in _banned_in("在笔记本里就是内核本身；Jupyter 内核本身；操作系统内核本身")] == ["内核本身"]
+    assert len(_half_width('assert ok, "应该是元组 `(pid, ppid)`，调度 (dispatch) 后"  # 注释 (comment)')) == 2
+
+
+def test_string_literal_check_finds_a_half_width_message(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text('# 注释 (comment) is not a string\nMSG = f"超时 (timeout)：{1}"\n', encoding="utf-8")
+    found = [(line, snippet) for line, text in _string_literals(module) for snippet in _half_width(text)]
+    assert len(found) == 1 and found[0][0] == 2 and "超时 (timeout)" in found[0][1]
