@@ -232,3 +232,62 @@ def test_each_hint_is_shown_for_its_sample_mistake(sample: str, tmp_path: Path) 
     shown = squash(_graded_errors(sample, tmp_path))
     for hint in (h for h in HINTS if sample in h.samples):
         assert squash("这一题常见的错误：" + hint.text) in shown, f"{hint.program} {hint.check}: {shown[:3000]}"
+
+
+# Sample mistakes (tests/submissions/ch04-ch09: each task a sample answers, its ``# %% <task>``
+# part) whose failing check's own message names the likely cause, so that no hint row is needed:
+# words of that message (any one of them, compared without whitespace, as the message is wrapped).
+CAUSE_IN_MESSAGE: dict[str, tuple[str, ...]] = {
+    "ch04/hang ch04_task1": ("停在 join()",),
+    "ch04/join_in_loop ch04_task1": ("是不是把 join() 写在了启动的循环里",),
+    "ch04/shared_memory_no_guard ch04_task4": ('缺少 if __name__ == "__main__": 保护',),
+    "ch05/early_exitcode ch05_task2": ("串行时每个任务要等前一个结束",),
+    "ch06/child_in_daemon ch06_task4": ("worker 不是守护进程：主程序退出前会等它做完",),
+    "ch06/daemon_after_start ch06_task4": ("helper 是守护进程：主程序的代码一结束它就被终止",),
+    "ch06/joins_daemon ch06_task2": ("logger 是守护进程，主程序结束时应该被切断",),
+    "ch07/api_guesses ch07_task4": ("Lock 不可重入（non-recursive）",),
+    "ch07/deadlock ch07_task3": ("死锁（deadlock）", "相反的顺序"),  # a lucky run: the lock-order check
+    "ch07/lock_too_wide ch07_task2": ("time.sleep(0.2) 是在拿着锁的时候做的",),
+    "ch07/module_lock ch07_task1": ("用的不是同一把锁",),
+    "ch07/module_lock ch07_task2": ("time.sleep(0.2) 是在拿着锁的时候做的",),
+    "ch07/never_released ch07_task1": ("被一个已经结束的进程拿着，永远不会被释放",),
+    "ch08/join_before_get ch08_task3": ("先 join() 了还没取完数据的队列",),
+    "ch08/no_lock_seed_facts ch08_task5": ("抛出 queue.Full",),
+    "ch09/get_timeout ch09_task1": ("get() 因为超时抛出了 queue.Empty",),
+    "ch09/missing_task_done ch09_task2": ("task_done() 少调用了",),
+    "ch09/producer_sentinels ch09_task3": ("哨兵值不要由生产者发送",),
+    "ch09/producer_sentinels ch09_task4": ("I/O 密集条目应该比 CPU 密集条目做得快：等待可以同时进行",),
+    "ch09/sentinels_too_early ch09_task1": ("哨兵值（sentinel）在生产者做完之前就放进了队列",),
+    "ch09/too_few_sentinels ch09_task1": ("哨兵值不够",),
+}
+
+
+def sample_mistakes() -> list[str]:
+    """``"<chapter>/<sample> <task>"`` for each task a sample submission of ch04-ch09 answers
+    (the reference and the blank notebook left out)."""
+    found = []
+    for path in sorted((ROOT / "tests" / "submissions").glob("ch0[4-9]/*.py")):
+        if path.stem in ("reference", "blank"):
+            continue
+        for task in re.findall(r"^# %% (\S+)", path.read_text(encoding="utf-8"), re.M):
+            found.append(f"{path.parent.name}/{path.stem} {task}")
+    return found
+
+
+def test_every_sample_mistake_gets_a_hint_or_a_message_naming_the_cause() -> None:
+    mistakes = sample_mistakes()
+    hinted = {f"{sample} {hint.program.removesuffix('.py')}" for hint in HINTS for sample in hint.samples}
+    missing = [m for m in mistakes if m not in hinted and m not in CAUSE_IN_MESSAGE]
+    assert not missing, f"sample mistakes with neither a hint row (helpers/grading/hints.py) nor a message naming the cause: {missing}"
+    stale = sorted(set(CAUSE_IN_MESSAGE) - set(mistakes))
+    assert not stale, f"CAUSE_IN_MESSAGE names mistakes no sample makes: {stale}"
+    assert len(mistakes) >= 30, mistakes
+
+
+@pytest.mark.hard_timeout(240)
+@pytest.mark.parametrize("sample", sorted({key.split()[0] for key in CAUSE_IN_MESSAGE}))
+def test_each_message_that_names_the_cause_is_shown_for_its_sample(sample: str, tmp_path: Path) -> None:
+    shown = squash(_graded_errors(sample, tmp_path))
+    for key, words in CAUSE_IN_MESSAGE.items():
+        if key.split()[0] == sample:
+            assert any(squash(w) in shown for w in words), f"{key}: none of {words} in\n{shown[:3000]}"

@@ -49,6 +49,22 @@ HINTS: tuple[TaskHint, ...] = (
              "直接调用了 run()：run() 在当前进程（主进程）里执行，不会创建新进程，之后的 join() 就会"
              "抛出 AssertionError。要调用 start()，由它在新进程里调用 run()。",
              ("ch04/getppid_and_run",), when="出错退出"),
+    TaskHint("ch04_task1.py", "expect_equal",
+             "用了 os.getppid()：在 forkserver 启动方式下，子进程是 fork server 创建的，getppid() "
+             "给出的是 fork server 的 pid，不是你的主程序。用 multiprocessing.parent_process().pid："
+             "三种启动方式下它都是创建这个进程的主程序。",
+             ("ch04/getppid_and_run",), when=r"parent"),
+    # ch04 task 3: the hidden test compares each predicted counter with the run under each method
+    TaskHint("ch04_task3.py", "expect_equal",
+             "spawn 和 forkserver 的子进程不复制父进程的内存：它们重新导入主模块，"
+             "if __name__ == \"__main__\": 里的 counter = 100 不会执行，子进程看到的是模块顶层的"
+             " counter = 0。只有 fork 复制调用 start() 那一刻父进程的内存。",
+             ("ch04/fork_everywhere",), when=r"(spawn|forkserver) 下 “(first|second):"),
+    TaskHint("ch04_task3.py", "expect_equal",
+             "子进程改的是它自己那一份内存（fork 复制的副本，或 spawn/forkserver 重新导入的模块），"
+             "父进程的 counter 不会跟着变：MainProcess 那一行只包含主进程自己的 bump(1)，"
+             "之后启动的子进程也看不到前一个子进程的改动。",
+             ("ch04/shared_memory_no_guard",), when=r"下 “MainProcess:"),
     TaskHint("ch05_task1.py", "expect_ratio",
              "把 p.join() 写在了启动子进程的循环里：每启动一个就等它结束，进程只能一个接一个地运行。"
              "先用一个循环 start() 所有进程，再用另一个循环逐个 join()。",
