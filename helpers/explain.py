@@ -5,7 +5,9 @@
         print(hint.format())
 
 ``explain`` matches error text (a run's stderr, or an exception with its traceback);
-``explain_hang`` reads a trace of a program that timed out and says who waited for what.
+``explain_hang`` reads a trace of a program that timed out and says who waited for what;
+``explain_trace`` reads the trace of any run, finished or not, for mistakes that raise no error
+(a lock created at module level under spawn/forkserver: every child has its own).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from helpers.events import WAITS, EventKind
 if TYPE_CHECKING:  # helpers.trace.model is read in the kernel only; explain() needs none of it
     from helpers.trace.model import Event, Trace
 
-__all__ = ["Hint", "explain", "explain_hang", "format_hints"]
+__all__ = ["Hint", "explain", "explain_hang", "explain_trace", "format_hints"]
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,76 @@ def _lock_hints(trace: Trace, pending: dict[int, Event]) -> list[Hint]:
                 f"{who} 在等 {label}，而 {owner_name} 拿着它一直没有释放。",
                 f"看看 {owner_name} 拿着锁的时候在等什么，或者是不是漏了 release()；用 with lock: 最稳妥。"))
     return hints
+
+
+_MUTEX_TYPES = ("Lock", "RLock")  # Semaphores may well be used by one process each
+
+
+def explain_trace(trace: Trace) -> list[Hint]:
+    """Hints read from the trace of any run (finished, failed or stopped), for mistakes that
+    raise no error: a lock that every spawn/forkserver child created for itself."""
+    return _module_lock_hints(trace)
+
+
+def _child_start_method(trace: Trace) -> dict[int, str]:
+    """pid -> "spawn" or "forkserver" for the children a fresh interpreter (or the fork server)
+    made: the processes that import the main module again instead of copying the parent."""
+    helpers = trace.helper_pids
+    methods: dict[int, str] = {}
+    for e in trace.events:
+        if e.kind is not EventKind.BOOT or e.pid in methods:
+            continue
+        ppid = e.get("ppid", "")
+        if e.obj == "spawn":
+            methods[e.pid] = "spawn"
+        elif e.obj == "fork" and ppid.isdigit() and int(ppid) in helpers:
+            methods[e.pid] = "forkserver"  # forked by the fork server, not by its parent
+        else:
+            methods[e.pid] = ""
+    return {pid: m for pid, m in methods.items() if m}
+
+
+def _module_lock_hints(trace: Trace) -> list[Hint]:
+    """Two or more spawn/forkserver children each acquired a Lock (or RLock) that no other
+    process ever touched: the lock ids in the trace are shared by every process that uses one
+    lock (its semaphore's name), so one id per child means one lock per child, the classic
+    ``lock = Lock()`` at module level, run again by every child that imports the main module."""
+    users: dict[str, set[int]] = {}
+    acquired: dict[str, str] = {}  # lock id -> its type, for locks somebody acquired
+    for e in trace.events:
+        if e.kind not in (EventKind.LOCK_WAIT, EventKind.LOCK_ACQUIRE, EventKind.LOCK_RELEASE):
+            continue
+        users.setdefault(e.obj, set()).add(e.pid)
+        if e.kind is EventKind.LOCK_ACQUIRE and e.get("ok") == "1":
+            acquired.setdefault(e.obj, e.get("type", "Lock") or "Lock")
+    methods = _child_start_method(trace)
+    private: dict[str, dict[int, str]] = {}  # type -> child pid -> the lock only it used
+    for lock, typ in acquired.items():
+        if len(users[lock]) != 1 or typ not in _MUTEX_TYPES:
+            continue
+        (pid,) = users[lock]
+        if pid in methods:
+            private.setdefault(typ, {}).setdefault(pid, lock)
+    if not private:
+        return []
+    typ, own = max(private.items(), key=lambda item: len(item[1]))
+    if len(own) < 2:
+        return []
+    names = {p.pid: p.name for p in trace.processes}
+    started = {p.pid: p.start for p in trace.processes}
+    pids = sorted(own, key=lambda pid: (started.get(pid, 0.0), pid))
+    shown = [f"{names.get(pid, 'pid')} (pid {pid})" for pid in pids]
+    who = "、".join(shown) if len(shown) <= 3 else f"{shown[0]}、{shown[1]}……{shown[-1]}"
+    method = "、".join(sorted({methods[pid] for pid in pids}))
+    return [Hint(
+        f"{len(pids)} 个子进程各用各的锁：{typ} 没有被共享，互斥不起作用",
+        f"这次运行用 {method} 启动子进程：{who} 这 {len(pids)} 个子进程，每个都只用自己的一把 {typ}"
+        f"（轨迹里有 {len(pids)} 把不同的锁，每把只有一个进程用过）。谁也挡不住谁，"
+        "临界区照样同时执行：更新会丢失、票会超卖，却不报任何错。"
+        "常见原因：锁建在模块顶层（lock = Lock()），在 spawn/forkserver 下每个子进程导入主模块时都会再建一把新锁"
+        "（fork 下子进程复制父进程的内存，继承的是同一把锁，所以同一个程序在 fork 下是对的）。",
+        "在 if __name__ == \"__main__\": 里创建一把锁，通过 Process(args=(lock, ...)) 传给每个子进程，"
+        "目标函数多一个参数接收它。")]
 
 
 def format_hints(hints: list[Hint]) -> str:

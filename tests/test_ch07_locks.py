@@ -142,6 +142,38 @@ def test_a_module_level_lock_is_one_lock_only_under_fork(tmp_path: Path, start_m
             expect_locked_updates(result, "db.json")
 
 
+MODULE_LOCK_HINT = "各用各的锁"
+
+
+def module_lock_hints(result: RunResult) -> list:
+    return [h for h in result.hints if MODULE_LOCK_HINT in h.title]
+
+
+def test_a_module_level_lock_is_explained_under_spawn_and_forkserver(tmp_path: Path,
+                                                                      start_method: str) -> None:
+    result = run(tmp_path, tickets(MODULE_LOCK, module_lock=True), start_method)
+    assert result.returncode == 0, result.stderr
+    hints = module_lock_hints(result)
+    if start_method == "fork":  # the children inherit the parent's lock: one lock, correct
+        assert hints == [], [h.title for h in result.hints]
+        return
+    assert len(hints) == 1, [h.title for h in result.hints]
+    hint = hints[0]
+    assert hint.title == "3 个子进程各用各的锁：Lock 没有被共享，互斥不起作用"
+    assert f"这次运行用 {start_method} 启动子进程" in hint.explanation_zh
+    assert all(f"b{i} (pid " in hint.explanation_zh for i in range(3))
+    assert "锁建在模块顶层（lock = Lock()）" in hint.explanation_zh
+    assert "导入主模块" in hint.explanation_zh
+    assert "if __name__ == \"__main__\":" in hint.fix_zh and "Process(args=(lock, ...))" in hint.fix_zh
+
+
+def test_a_lock_passed_as_an_argument_gets_no_module_lock_hint(tmp_path: Path,
+                                                              start_method: str) -> None:
+    result = run(tmp_path, tickets(LOCKED), start_method)
+    assert result.returncode == 0, result.stderr
+    assert module_lock_hints(result) == [], [h.title for h in result.hints]
+
+
 def test_too_few_updates_are_reported(tmp_path: Path, start_method: str) -> None:
     result = run(tmp_path, tickets(LOCKED), start_method)
     with pytest.raises(TaskCheckFailed, match="至少有 3 次"):

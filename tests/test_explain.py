@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.explain import Hint, explain, explain_hang, format_hints
+from helpers.explain import Hint, explain, explain_hang, explain_trace, format_hints
 from helpers.run.launcher import RunResult, run_code
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
@@ -182,3 +182,40 @@ def test_helpers_explain_is_the_module_before_and_after_the_launcher_imports_it(
             "assert 'explain' in dir(helpers) and 'explain' in helpers.__all__\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def _children_with_own_locks(boot: str, typ: str = "Lock", n: int = 2, ppid: int = 10):
+    """A made-up trace: a main process (pid 10), maybe a fork server (pid 9), and ``n`` children
+    that each acquire and release a lock id of their own."""
+    from helpers.events import EventKind
+    from helpers.trace.model import Event, Trace
+
+    K = EventKind
+    events = [Event(0.0, 10, "MainProcess", K.BOOT, "main", "ppid=1")]
+    if ppid == 9:
+        events.append(Event(0.01, 9, "ForkServer", K.BOOT, "forkserver", "ppid=10"))
+    for i in range(n):
+        pid, t = 20 + i, 0.1 * (i + 1)
+        events += [Event(t, pid, f"w{i}", K.BOOT, boot, f"ppid={ppid}"),
+                   Event(t + 0.01, pid, f"w{i}", K.PROC_BEGIN, f"w{i}", "parent=10 daemon=0"),
+                   Event(t + 0.02, pid, f"w{i}", K.LOCK_ACQUIRE, f"/mp-{i}", f"type={typ} ok=1 waited=0"),
+                   Event(t + 0.03, pid, f"w{i}", K.LOCK_RELEASE, f"/mp-{i}", f"type={typ}")]
+    return Trace(events)
+
+
+def test_one_lock_per_spawned_child_is_explained_from_the_trace() -> None:
+    hints = explain_trace(_children_with_own_locks("spawn"))
+    assert titles(hints) == ["2 个子进程各用各的锁：Lock 没有被共享，互斥不起作用"]
+    assert "这次运行用 spawn 启动子进程：w0 (pid 20)、w1 (pid 21)" in hints[0].explanation_zh
+    forkserver = explain_trace(_children_with_own_locks("fork", ppid=9))
+    assert "这次运行用 forkserver 启动子进程" in forkserver[0].explanation_zh
+
+
+@pytest.mark.parametrize(("boot", "typ", "n"), [
+    ("fork", "Lock", 3),         # forked by the main process: a copy, not a new import
+    ("spawn", "Lock", 1),        # one child alone: nobody to exclude
+    ("spawn", "Semaphore", 3),   # a semaphore per process is a normal design
+], ids=["fork", "one_child", "semaphores"])
+def test_no_module_lock_hint_without_two_spawned_children_with_own_locks(boot: str, typ: str,
+                                                                          n: int) -> None:
+    assert explain_trace(_children_with_own_locks(boot, typ, n)) == []

@@ -44,7 +44,7 @@ from typing import Any, Sequence
 
 from helpers import settings
 from helpers.events import EventKind
-from helpers.explain import Hint, explain, explain_hang, format_hints
+from helpers.explain import Hint, explain, explain_hang, explain_trace, format_hints
 from helpers.run import startmethods
 from helpers.run.childio import FrameParser
 from helpers.run.killtree import ProcessTree
@@ -242,6 +242,8 @@ def run_script(path: str | os.PathLike[str], *args: object, start_method: str | 
     result.hints = explain(result.stderr)
     if timed_out and result.trace is not None:
         result.hints += explain_hang(result.trace)
+    if result.trace is not None:
+        result.hints += explain_trace(result.trace)
     if echo and show_hints and result.hints:
         print(format_hints(result.hints), flush=True)
     if interrupted and raise_on_interrupt:
