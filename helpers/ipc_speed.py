@@ -9,9 +9,11 @@ and the notebook turns them into a table and a chart::
     run = helpers.run_script("ipc_speed.py", trace=False, echo=False)
     rows = speeds(run)                # [Speed(channel, size, messages, seconds), ...]
     print(format_speeds(rows))        # "... · 0.03 s · 57971 msg/s · 5.8 MB/s" per row
+    print(format_ratios(rows))        # "1 MB messages: shared memory 5.4× Queue, 24.7× Pipe"
     plot_speeds(rows)                 # -> Figure: messages/s per channel, small vs large
 
-Times, message rates and byte rates are printed as ``<x> s``, ``<x> msg/s`` and ``<x> MB/s``,
+Times, message rates, byte rates and ratios are printed as ``<x> s``, ``<x> msg/s``, ``<x> MB/s``
+and ``<x>×``,
 the forms ``tests/sanitize.cfg`` rewrites, and never padded, so a notebook that prints them
 stays comparable under nbval while the committed output keeps the real numbers.
 """
@@ -27,7 +29,8 @@ from matplotlib.figure import Figure
 
 from helpers import measuring
 
-__all__ = ["Speed", "SpeedLineError", "speeds", "format_speeds", "plot_speeds", "CHANNELS"]
+__all__ = ["Speed", "SpeedLineError", "speeds", "format_speeds", "speed_ratio", "format_ratios",
+           "plot_speeds", "CHANNELS"]
 
 LINE = re.compile(r"^channel=(?P<channel>[\w-]+) size=(?P<size>\d+) messages=(?P<n>\d+) "
                   r"seconds=(?P<s>\d+(?:\.\d+)?(?:e-?\d+)?)$")
@@ -86,6 +89,27 @@ def format_speeds(rows: Sequence[Speed]) -> str:
     for r in rows:
         out.append(f"{r.label:<{width}} · {_size_text(r.size):>6} × {r.messages:<5} · "
                    f"{r.seconds:.3f} s · {r.per_second:.0f} msg/s · {r.megabytes_per_second:.1f} MB/s")
+    return "\n".join(out)
+
+
+def speed_ratio(rows: Sequence[Speed], size: int, channel: str, other: str) -> float:
+    """How many times as many messages of ``size`` bytes per second ``channel`` carried as
+    ``other`` (below 1 when ``channel`` was the slower one)."""
+    rate = {r.channel: r.per_second for r in rows if r.size == size}
+    if channel not in rate or other not in rate:
+        raise SpeedLineError(f"no measurement of {channel!r} and {other!r} with {size}-byte messages")
+    return rate[channel] / rate[other]
+
+
+def format_ratios(rows: Sequence[Speed], channel: str = "shm") -> str:
+    """One line per message size: how many times ``channel`` (shared memory) was as fast as each
+    other channel measured with that size, e.g. ``1 MB messages: shared memory 5.4× Queue, 24.7× Pipe``."""
+    out = []
+    for size in sorted({r.size for r in rows if r.channel == channel}):
+        others = [c for c in CHANNELS if c != channel and any(r.channel == c and r.size == size for r in rows)]
+        if others:
+            ratios = ", ".join(f"{speed_ratio(rows, size, channel, o):.1f}× {CHANNELS[o]}" for o in others)
+            out.append(f"{_size_text(size)} messages: {CHANNELS.get(channel, channel)} {ratios}")
     return "\n".join(out)
 
 

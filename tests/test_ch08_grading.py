@@ -1,5 +1,5 @@
 """helpers.grading.messages on real programs under every start method, and helpers.ipc_speed
-(parsing, the printed table that sanitize.cfg rewrites, the chart)."""
+(parsing, the printed table and ratios that sanitize.cfg rewrites, the chart)."""
 from __future__ import annotations
 
 import configparser
@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from helpers.grading.checks import TaskCheckFailed
 from helpers.grading.messages import (expect_drained_before_join, expect_messages,
                                       expect_updates_under_lock, traffic)
-from helpers.ipc_speed import Speed, SpeedLineError, format_speeds, plot_speeds, speeds
+from helpers.ipc_speed import (Speed, SpeedLineError, format_ratios, format_speeds, plot_speeds,
+                               speed_ratio, speeds)
 from helpers.run.launcher import RunResult, run_code
 
 pytestmark = pytest.mark.usefixtures("no_leftover_processes", "hard_timeout")
@@ -120,6 +121,28 @@ def test_speed_lines_are_parsed_and_printed_in_sanitised_forms() -> None:
     assert _sanitize(text) == _sanitize(other)  # only the measured numbers differ
     with pytest.raises(SpeedLineError):
         speeds(["nothing measured"])
+
+
+# the committed run of lecture 08 (cell "speed_run = ..."): Queue and Pipe swap places between runs
+ALL_SIX = ["channel=queue size=100 messages=2000 seconds=0.044", "channel=pipe size=100 messages=2000 seconds=0.039",
+           "channel=shm size=100 messages=2000 seconds=0.012", "channel=queue size=1000000 messages=40 seconds=0.071",
+           "channel=pipe size=1000000 messages=40 seconds=0.324", "channel=shm size=1000000 messages=40 seconds=0.013"]
+
+
+def test_ratios_say_how_many_times_shared_memory_was_as_fast_in_sanitised_form() -> None:
+    rows = speeds(ALL_SIX)
+    assert speed_ratio(rows, 1_000_000, "shm", "pipe") == pytest.approx(0.324 / 0.013)
+    assert speed_ratio(rows, 1_000_000, "pipe", "queue") < 1  # "times as fast" below 1: the slower one
+    text = format_ratios(rows)
+    assert text.splitlines() == ["100 B messages: shared memory 3.7× Queue, 3.2× Pipe",
+                                 "1 MB messages: shared memory 5.5× Queue, 24.9× Pipe"]
+    slower_shm = [Speed(r.channel, r.size, r.messages, r.seconds * (40 if r.channel == "shm" else 1)) for r in rows]
+    assert "0.1× Queue" in format_ratios(slower_shm)
+    assert _sanitize(text) == _sanitize(format_ratios(slower_shm)) == (
+        "100 B messages: shared memory <N>× Queue, <N>× Pipe\n1 MB messages: shared memory <N>× Queue, <N>× Pipe")
+    assert format_ratios(speeds(LINES)) == ""  # no size measured with shared memory and another channel
+    with pytest.raises(SpeedLineError, match="1000000-byte"):
+        speed_ratio(speeds(LINES), 1_000_000, "shm", "queue")
 
 
 def test_speed_chart_has_one_bar_per_measurement() -> None:
