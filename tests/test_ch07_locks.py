@@ -347,3 +347,32 @@ def test_a_lock_missing_in_a_spawn_child_is_explained(tmp_path: Path, start_meth
     else:
         assert "NameError: name 'lock' is not defined" in result.stderr
         assert any("锁要作为参数传给子进程" in h.title for h in result.hints)
+
+
+BARRIER = """
+from multiprocessing import Barrier, Lock, Process
+
+def buyer(start, lock):
+    start.wait()        # a start line for everybody, the main process too
+    with lock:
+        pass
+
+if __name__ == "__main__":
+    start, lock = Barrier(3), Lock()
+    ps = [Process(target=buyer, args=(start, lock)) for _ in range(2)]
+    for p in ps:
+        p.start()
+    start.wait()
+    for p in ps:
+        p.join()
+"""
+
+
+def test_a_barrier_is_not_shown_as_a_lock(tmp_path: Path, start_method: str) -> None:
+    result = run(tmp_path, BARRIER, start_method)
+    assert result.returncode == 0, result.stderr
+    lock_events = [e for e in result.trace.events
+                   if e.kind in (EventKind.LOCK_WAIT, EventKind.LOCK_ACQUIRE, EventKind.LOCK_RELEASE)]
+    assert {e.get("type") for e in lock_events} == {"Lock"}, "the barrier's own RLock is plumbing"
+    assert len({e.obj for e in lock_events}) == 1
+    assert len(result.trace.lock_holds()) == 2

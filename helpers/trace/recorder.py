@@ -580,6 +580,12 @@ def _patch_synchronize(module: Any) -> None:
         module.Event.__setstate__ = _event_setstate
     _after(module.Event, "__setstate__", untrace_event)
 
+    def untrace_barrier(barrier: Any) -> None:  # a start line, like an Event: not a lock to show
+        _untrace(barrier._cond._lock)
+        untrace_condition(barrier._cond)
+
+    _after(module.Barrier, "__setstate__", untrace_barrier)  # __init__ calls __setstate__ too
+
 
 def _after(cls: Any, method: str, hook: Callable[[Any], None]) -> None:
     """Run ``hook(self)`` after ``cls.method``; hook failures are swallowed."""
