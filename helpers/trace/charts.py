@@ -210,22 +210,43 @@ def _duration_of(value: RunResult | Trace | float) -> float:
 
 
 def compare_runs(runs: Mapping[str, RunResult | Trace | float], ax: Axes | None = None,
-                 title: str | None = None) -> Figure:
-    """Bar chart of the total time of several runs (RunResult, Trace or seconds), labelled."""
+                 title: str | None = None, expected: Mapping[str, float] | None = None,
+                 expected_label: str = "formula") -> Figure:
+    """Bar chart of the total time of several runs (RunResult, Trace or seconds), labelled.
+
+    ``expected`` (run name -> seconds, e.g. from a formula) is drawn as a dashed line with a
+    marker on each of those bars, so a prediction and the measurement can be compared. Bars get
+    one colour each while there are colours enough; more bars than that share one colour
+    (a colour that came back would pair two unrelated runs).
+    """
     if not runs:
         raise ValueError("compare_runs 至少需要一个运行结果。")
     names = list(runs)
     values = [_duration_of(runs[n]) for n in names]
+    unknown = [n for n in (expected or {}) if n not in runs]
+    if unknown:
+        raise ValueError(f"expected 里的 {', '.join(map(repr, unknown))} 不是 runs 里的运行名称。")
     if ax is None:
         fig = Figure(figsize=(1.6 + 1.5 * len(names), 3.6), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()
-    colors = [_QUEUE_COLORS[i % len(_QUEUE_COLORS)] for i in range(len(names))]
-    bars = ax.bar(names, values, color=colors, width=0.6)
+    if len(names) <= len(_QUEUE_COLORS):
+        colors = _QUEUE_COLORS[:len(names)]
+    else:
+        colors = [_QUEUE_COLORS[1]] * len(names)
+    bars = ax.bar(names, values, color=colors, width=0.6, label="measured" if expected else None)
     ax.bar_label(bars, labels=[f"{v:.2f} s" for v in values], padding=3, fontsize=9)
+    top = max(values + [1e-3])
+    if expected:
+        xs = [names.index(n) for n in expected]
+        ys = [float(expected[n]) for n in expected]
+        ax.plot(xs, ys, color="#333333", linestyle="--", marker="D", markersize=5,
+                label=expected_label)
+        ax.legend(loc="upper left", frameon=False, fontsize=9)
+        top = max([top, *ys])
     ax.set_ylabel("total time (s)")
-    ax.set_ylim(0, max(values + [1e-3]) * 1.18)
+    ax.set_ylim(0, top * 1.18)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(title or "Total time per run", loc="left", fontsize=11)
