@@ -164,7 +164,7 @@ def test_nbgrader_validate_shows_the_whole_message_and_the_join_hint(tmp_path: P
     assert lines and lines[0] == LEAD, report[-3000:]
     assert not any(line.endswith("...") for line in lines), f"nbgrader cut a line:\n{section}"
     text = unwrap(lines)
-    assert squash("比值应不超过 0.7") in squash(text) and squash(JOIN_HINT) in squash(text), section
+    assert squash("比值应不超过 0.85") in squash(text) and squash(JOIN_HINT) in squash(text), section
     assert "helpers/grading" not in section, section
 
 
