@@ -280,3 +280,48 @@ def job_pool(name: str) -> Iterator[tuple[ThreadPoolExecutor, list[str]]]:
         atexit.unregister(kill_all)
         if in_main:
             signal.signal(signal.SIGTERM, previous)
+
+
+# --------------------------------------------------------------------------- a course update (git)
+# The student's side promises that `git pull` of a course update keeps their answers (tests/
+# test_student_workspace.py without a browser, tests/browser/test_browser.py through JupyterLab).
+LECTURE_FIX = "勘误：讲义的一处修正。"
+RELEASE_FIX = "作业说明的修正。"
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` and return its output; the test fails with git's own words."""
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0, f"git {' '.join(args)} in {cwd}:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def course_clones(repo: Path, tmp: Path) -> tuple[Path, Path]:
+    """A bare upstream made from ``repo``'s last commit, and the student's and the instructor's
+    clones of it (in that order)."""
+    upstream, student, instructor = tmp / "upstream.git", tmp / "student", tmp / "instructor"
+    git(tmp, "clone", "--quiet", "--bare", str(repo), str(upstream))
+    for clone in (student, instructor):
+        git(tmp, "clone", "--quiet", str(upstream), str(clone))
+        git(clone, "config", "user.email", "someone@example.org")
+        git(clone, "config", "user.name", "someone")
+    return student, instructor
+
+
+def push_course_update(instructor: Path) -> Path:
+    """The teacher's update, pushed upstream: a fix to lecture 00 (``LECTURE_FIX``), a fix to
+    ch00's released notebook (``RELEASE_FIX``) and a new chapter ch99. Returns the lecture."""
+    lecture = sorted((instructor / "notebooks").glob("00-*.ipynb"))[0]
+    released = instructor / "release" / "ch00" / "ch00.ipynb"
+    for path, text in ((lecture, LECTURE_FIX), (released, RELEASE_FIX)):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        nbformat.write(nb, path)
+    new_chapter = instructor / "release" / "ch99" / "ch99.ipynb"
+    new_chapter.parent.mkdir()
+    shutil.copy2(released, new_chapter)
+    git(instructor, "add", "notebooks", "release")
+    git(instructor, "commit", "--quiet", "-m", "course update: lecture fix, ch00 fix, new chapter ch99")
+    git(instructor, "push", "--quiet", "origin", "HEAD")
+    return lecture

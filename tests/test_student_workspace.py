@@ -21,6 +21,7 @@ from types import ModuleType
 
 import nbformat
 import pytest
+from course_tools import LECTURE_FIX, course_clones, git, push_course_update
 
 ROOT = Path(__file__).resolve().parents[1]
 GIT = shutil.which("git")
@@ -36,13 +37,6 @@ def load_course() -> ModuleType:
 
 
 course = load_course()
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run([GIT or "git", *args], cwd=cwd, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, f"git {' '.join(args)} failed in {cwd}:\n{done.stdout}{done.stderr}"
-    return done.stdout
 
 
 def answer(path: Path, text: str) -> None:
@@ -118,13 +112,7 @@ def test_git_pull_of_a_course_update_keeps_the_students_answers(tmp_path: Path) 
     """Upstream = this repository's last commit. A student clones it, opens the lab (workspace
     copied), answers ch00 and runs a lecture; the instructor fixes that lecture and ch00's
     released notebook and releases a new chapter; the student pulls."""
-    upstream, student, instructor = tmp_path / "upstream.git", tmp_path / "student", tmp_path / "instructor"
-    git(tmp_path, "clone", "--quiet", "--bare", str(ROOT), str(upstream))
-    git(tmp_path, "clone", "--quiet", str(upstream), str(student))
-    git(tmp_path, "clone", "--quiet", str(upstream), str(instructor))
-    for clone in (student, instructor):
-        git(clone, "config", "user.email", "someone@example.org")
-        git(clone, "config", "user.name", "someone")
+    student, instructor = course_clones(ROOT, tmp_path)
 
     student_course = course.prepare_workspace(student)
     mine = student / "work" / "ch00" / "ch00.ipynb"
@@ -132,20 +120,7 @@ def test_git_pull_of_a_course_update_keeps_the_students_answers(tmp_path: Path) 
     answer(mine, "my_answer = 42  # 我的答案")
     assert git(student, "status", "--porcelain") == "", "the workspace must be ignored by git"
 
-    lecture = sorted((instructor / "notebooks").glob("00-*.ipynb"))[0]
-    nb = nbformat.read(lecture, as_version=4)
-    nb.cells.append(nbformat.v4.new_markdown_cell("勘误：一处修正。"))
-    nbformat.write(nb, lecture)
-    released = instructor / "release" / "ch00" / "ch00.ipynb"
-    nb = nbformat.read(released, as_version=4)
-    nb.cells.append(nbformat.v4.new_markdown_cell("作业说明的修正。"))
-    nbformat.write(nb, released)
-    new_chapter = instructor / "release" / "ch99" / "ch99.ipynb"
-    new_chapter.parent.mkdir()
-    shutil.copy2(released, new_chapter)
-    git(instructor, "add", "notebooks", "release")
-    git(instructor, "commit", "--quiet", "-m", "course update: lecture fix, ch00 fix, ch99")
-    git(instructor, "push", "--quiet", "origin", "HEAD")
+    lecture = push_course_update(instructor)
 
     git(student, "pull", "--quiet", "--ff-only")
     copied = course.prepare_workspace(student)
@@ -153,7 +128,7 @@ def test_git_pull_of_a_course_update_keeps_the_students_answers(tmp_path: Path) 
     assert first_answer(mine) == "my_answer = 42  # 我的答案"
     assert copied == [student / "work" / "ch99" / "ch99.ipynb"]
     student_lecture = student / "notebooks" / lecture.name
-    assert "勘误：一处修正。" in student_lecture.read_text(encoding="utf-8")
+    assert LECTURE_FIX in student_lecture.read_text(encoding="utf-8")
     assert git(student, "status", "--porcelain") == ""
 
 

@@ -26,7 +26,6 @@ import json
 import re
 import secrets
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -37,6 +36,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from course_tools import LECTURE_FIX, RELEASE_FIX, course_clones, git, push_course_update  # tests/ is on sys.path (rootdir conftest)
 from helpers.failures import LEAD
 from labserver import Lab, copy_course, course_module, ours, start_lab, stop_lab  # this folder is on sys.path (see conftest.py)
 
@@ -592,31 +592,6 @@ def test_instructor_mode_has_create_assignment_and_formgrader(
 EDITED_ANSWER = "# 我自己写的答案：更新课程以后它必须还在\nmy_answer = 42"
 
 
-def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=60)
-    assert done.returncode == 0, f"git {' '.join(args)} in {cwd}:\n{done.stdout}{done.stderr}"
-    return done.stdout
-
-
-def _course_update(instructor: Path) -> None:
-    """The teacher's update: a lecture fix, a fix to ch00's released notebook, a new chapter."""
-    lecture = sorted((instructor / "notebooks").glob("00-*.ipynb"))[0]
-    nb = json.loads(lecture.read_text(encoding="utf-8"))
-    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["勘误：讲义的一处修正。"]})
-    lecture.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    released = instructor / "release" / "ch00" / "ch00.ipynb"
-    nb = json.loads(released.read_text(encoding="utf-8"))
-    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["作业说明的修正。"]})
-    released.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    new_chapter = instructor / "release" / "ch99" / "ch99.ipynb"
-    new_chapter.parent.mkdir()
-    shutil.copy2(released, new_chapter)
-    _git(instructor, "add", "notebooks", "release")
-    _git(instructor, "commit", "--quiet", "-m", "course update: lecture fix, ch00 fix, new chapter ch99")
-    _git(instructor, "push", "--quiet", "origin", "HEAD")
-
-
 def _answer_index(root: Path, path: str) -> int:
     cells = json.loads((root / path).read_text(encoding="utf-8"))["cells"]
     return next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
@@ -641,12 +616,7 @@ def test_git_pull_of_a_course_update_keeps_the_answer_edited_in_the_lab(
     course update; the student runs ``git pull`` and ``course.py lab`` again and finds the
     answer as it was, the new chapter in ``work/`` and the fixed lecture."""
     course = course_module()
-    upstream, student, instructor = tmp_path / "upstream.git", tmp_path / "student", tmp_path / "instructor"
-    _git(tmp_path, "clone", "--quiet", "--bare", str(ROOT), str(upstream))
-    for clone in (student, instructor):
-        _git(tmp_path, "clone", "--quiet", str(upstream), str(clone))
-        _git(clone, "config", "user.email", "someone@example.org")
-        _git(clone, "config", "user.name", "someone")
+    student, instructor = course_clones(ROOT, tmp_path)
     # The test server keeps its runtime, settings and log in <root>/.lab (not part of the course).
     with (student / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
         exclude.write("/.lab/\n")
@@ -672,14 +642,14 @@ def test_git_pull_of_a_course_update_keeps_the_answer_edited_in_the_lab(
     finally:
         stop_lab(server)
     assert not ours(student, server.marker)
-    assert _git(student, "status", "--porcelain") == "", "the workspace must be ignored by git"
+    assert git(student, "status", "--porcelain") == "", "the workspace must be ignored by git"
 
-    _course_update(instructor)
-    _git(student, "pull", "--quiet", "--ff-only")
+    push_course_update(instructor)
+    git(student, "pull", "--quiet", "--ff-only")
     copied = course.prepare_workspace(student)  # what `course.py lab` does before it starts
     assert copied == [student / "work" / "ch99" / "ch99.ipynb"], copied
     assert _saved_answer(student, path) == EDITED_ANSWER
-    assert "作业说明的修正" not in (student / path).read_text(encoding="utf-8")  # never overwritten
+    assert RELEASE_FIX not in (student / path).read_text(encoding="utf-8")  # never overwritten
 
     server = start_lab(student, secrets.token_hex(8))
     try:
@@ -695,8 +665,7 @@ def test_git_pull_of_a_course_update_keeps_the_answer_edited_in_the_lab(
         with step(page, artifacts, "18-after-git-pull-the-lecture-has-the-fix"):
             lecture = sorted((student / "notebooks").glob("00-*.ipynb"))[0].name
             open_notebook(page, server, f"notebooks/{lecture}")
-            fix = page.locator(".jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown").get_by_text(
-                "勘误：讲义的一处修正。")
+            fix = page.locator(".jp-Notebook .jp-MarkdownCell .jp-RenderedMarkdown").get_by_text(LECTURE_FIX)
             fix.scroll_into_view_if_needed()
             assert fix.is_visible()
     finally:
