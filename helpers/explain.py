@@ -418,10 +418,9 @@ def _module_lock_hints(trace: Trace) -> list[Hint]:
     typ, own = max(private.items(), key=lambda item: len(item[1]))
     if len(own) < 2:
         return []
-    names = {p.pid: p.name for p in trace.processes}
-    started = {p.pid: p.start for p in trace.processes}
-    pids = sorted(own, key=lambda pid: (started.get(pid, 0.0), pid))
-    shown = [f"{names.get(pid, 'pid')} (pid {pid})" for pid in pids]
+    info = {p.pid: p for p in trace.processes}  # every lock user booted, so it is a process
+    pids = sorted(own, key=lambda pid: (info[pid].start, pid))
+    shown = [info[pid].label for pid in pids]
     who = "、".join(shown) if len(shown) <= 3 else f"{shown[0]}、{shown[1]}……{shown[-1]}"
     method = "、".join(sorted({methods[pid] for pid in pids}))
     return [Hint(

@@ -48,8 +48,7 @@ import re
 import shutil
 import stat
 
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.exchange.default.collect import ExchangeCollect, groupby
+from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.fetch_feedback import ExchangeFetchFeedback
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
@@ -102,39 +101,29 @@ def submission_owner_problem(path: str, student_id: str) -> str | None:
 
 
 class OwnerCheckedCollect(ExchangeCollect):
-    """nbgrader's collect, skipping inbound folders not owned by the student they are named for."""
+    """nbgrader's collect, skipping inbound folders not owned by the student they are named for.
+
+    nbgrader's ``init_src`` sorts each student's folders (``_sort_by_timestamp``) and takes the
+    newest (before the due date, if asked); only the student's own folders are sorted here, so a
+    newer folder in their name made by someone else cannot hide the real submission. A student
+    with no folder of their own at all is dropped after nbgrader has chosen."""
+
+    def _problem(self, record: dict) -> str | None:
+        path = os.path.join(self.inbound_path, record["filename"])
+        problem = submission_owner_problem(path, record["username"])
+        if problem:
+            self.log.error("Not collecting %s as %s's submission: %s", path, record["username"], problem)
+        return problem
+
+    def _sort_by_timestamp(self, records: list[dict]) -> list[dict]:
+        own = [r for r in records if self._problem(r) is None]
+        return super()._sort_by_timestamp(own or records)
 
     def init_src(self) -> None:
-        if self.coursedir.course_id == "":
-            self.fail("No course id specified. Re-run with --course flag.")
-        self.course_path = os.path.join(self.root, self.coursedir.course_id)
-        self.inbound_path = os.path.join(self.course_path, "inbound")
-        if not os.path.isdir(self.inbound_path):
-            self.fail(f"Course not found: {self.inbound_path}")
-        if not os.access(self.inbound_path, os.R_OK | os.X_OK):
-            self.fail(f"You don't have read permissions for the directory: {self.inbound_path}")
-        student_id = self.coursedir.student_id if self.coursedir.student_id else "*"
-        pattern = os.path.join(self.inbound_path, f"{student_id}+{self.coursedir.assignment_id}+*")
-        records = []
-        for path in sorted(glob.glob(pattern)):
-            record = self._path_to_record(path)
-            problem = submission_owner_problem(path, record["username"])
-            if problem:
-                self.log.error("Not collecting %s as %s's submission: %s", path, record["username"], problem)
-                continue
-            records.append(record)
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            try:
-                self.duedate = gb.find_assignment(self.coursedir.assignment_id).duedate
-            except MissingEntry:
-                self.duedate = None
-        self.src_records = []
-        for student_records in groupby(records, lambda item: item["username"]).values():
-            newest_first = self._sort_by_timestamp(student_records)
-            if self.duedate is not None and self.before_duedate:
-                on_time = [r for r in newest_first if r["timestamp"] <= self.duedate]
-                newest_first = on_time or newest_first
-            self.src_records.append(newest_first[0])
+        super().init_src()
+        self.src_records = [r for r in self.src_records
+                            if submission_owner_problem(os.path.join(self.inbound_path, r["filename"]),
+                                                        r["username"]) is None]
 
 
 class PrivateSubmit(ExchangeSubmit):

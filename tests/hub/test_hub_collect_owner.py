@@ -52,7 +52,9 @@ def test_owner_problem(tmp_path: Path, accounts: dict[str, int]) -> None:
 def test_collect_skips_a_folder_made_in_another_students_name(tmp_path: Path, accounts: dict[str, int],
                                                               caplog: pytest.LogCaptureFixture,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbgrader.api import MissingEntry
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default import collect as nbgrader_collect
 
     course = tmp_path / "course"
 
@@ -67,9 +69,9 @@ def test_collect_skips_a_folder_made_in_another_students_name(tmp_path: Path, ac
             return None
 
         def find_assignment(self, name: str):
-            raise course_exchange.MissingEntry()
+            raise MissingEntry()
 
-    monkeypatch.setattr(course_exchange, "Gradebook", NoDueDate)
+    monkeypatch.setattr(nbgrader_collect, "Gradebook", NoDueDate)  # nbgrader's init_src reads it
     inbound = tmp_path / "exchange" / "c1" / "inbound"
     inbound.mkdir(parents=True)
     # alice's own submission, and a later one that alice made in bob's name (she owns both);
